@@ -1,0 +1,10 @@
+"""Turn the CSV tables in data/ into the SQLite database Datasette serves.
+
+Modules, in the order a build uses them:
+  schema   reads data/datapackage.json: the one declaration of every table
+  reader   streams a CSV file with line numbers and exact encoding errors
+  checks   per-value and per-row validation built from the schema
+  evidence verbatim checks of evidence passages against their source texts
+  loader   creates the SQLite tables, indexes, full-text search and views
+  atomic   writes the database to a temporary file and swaps it in
+"""

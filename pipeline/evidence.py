@@ -1,0 +1,37 @@
+"""Check that evidence passages and quotes are verbatim in their source texts."""
+
+import difflib
+import functools
+
+
+def normalize_space(text):
+    """Collapse every run of whitespace to one space: line breaks may differ, words may not."""
+    return " ".join(text.split())
+
+
+class SourceTexts:
+    def __init__(self):
+        self.texts = {}
+
+    def add(self, source_id, text):
+        self.texts[source_id] = normalize_space(text)
+        self.contains.cache_clear()
+
+    @functools.lru_cache(maxsize=100_000)
+    def contains(self, source_id, passage):
+        # Rows of one press release repeat the same passages: the cache makes
+        # the check nearly free at a million rows.
+        return normalize_space(passage) in self.texts[source_id]
+
+    def closest(self, source_id, passage):
+        """The source passage most like `passage`, to show next to the error."""
+        words = self.texts[source_id].split(" ")
+        wanted = normalize_space(passage)
+        width = max(1, len(wanted.split(" ")))
+        best, best_ratio = "", 0.0
+        for start in range(max(1, len(words) - width + 1)):
+            window = " ".join(words[start : start + width])
+            ratio = difflib.SequenceMatcher(None, wanted, window).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = window, ratio
+        return best if best_ratio >= 0.6 else None

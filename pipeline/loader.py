@@ -1,0 +1,191 @@
+"""The SQLite side of the build: tables, bulk inserts, indexes, search, views.
+
+Table definitions come from the data package (schema.py); this module adds
+only what the site needs on top: indexes, full-text search and views.
+"""
+
+import hashlib
+import importlib.metadata
+import json
+import sqlite3
+
+import sqlite_utils
+
+from .schema import DERIVED_COLUMNS, SQL_TYPES
+
+# Columns that canned queries and facets filter or sort on, besides foreign keys.
+EXTRA_INDEXES = {
+    "locations": [["kind"]],
+    "participants": [["kind"], ["name"]],
+    "events": [["kind"], ["start_date"]],
+    "event_participants": [["role"]],
+    "topics": [["name"]],
+}
+
+# Full-text search (FTS5, porter stemming) per table.
+SEARCH_COLUMNS = {
+    "sources": ["title", "text"],
+    "events": ["name", "description"],
+    "participants": ["name", "abbreviation", "title"],
+    "locations": ["name"],
+    "quotes": ["text"],
+    "topics": ["name", "description"],
+}
+
+# Views that save users joins; every column they show has a clear name.
+VIEWS = {
+    "participations": """
+select
+  ep.event_id, e.name as event_name, e.start_date, e.end_date,
+  ep.participant_id, p.name as participant_name, p.kind as participant_kind,
+  ep.role, ep.evidence, ep.source_id
+from event_participants ep
+join events e on e.id = ep.event_id
+join participants p on p.id = ep.participant_id
+""",
+    "events_on_map": """
+select
+  e.id, e.name, e.kind, e.start_date, e.end_date, e.date_precision,
+  l.id as location_id, l.name as location_name,
+  l.latitude, l.longitude, l.coordinate_precision
+from events e
+join locations l on l.id = e.location_id
+where l.latitude is not null and l.longitude is not null
+""",
+    "evidence": """
+select 'locations' as table_name, id as row_id, source_id, evidence from locations
+union all select 'participants', id, source_id, evidence from participants
+union all select 'events', id, source_id, evidence from events
+union all select 'event_participants', event_id || '/' || participant_id || '/' || role, source_id, evidence from event_participants
+union all select 'quotes', id, source_id, evidence from quotes
+union all select 'topics', id, source_id, evidence from topics
+union all select 'event_topics', event_id || '/' || topic_id, source_id, evidence from event_topics
+""",
+}
+
+# Pragmas for a throw-away build file: it is swapped in only when complete,
+# so there is nothing to recover from and no need for a journal or fsyncs.
+BUILD_PRAGMAS = (
+    "pragma journal_mode = off",
+    "pragma synchronous = off",
+    "pragma locking_mode = exclusive",
+    "pragma cache_size = -262144",  # 256 MiB of page cache
+    "pragma foreign_keys = off",  # checked in Python while loading, then by foreign_key_check
+)
+
+
+def quote_identifier(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def open_build_database(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in BUILD_PRAGMAS:
+        conn.execute(pragma)
+    return sqlite_utils.Database(conn)
+
+
+def create_tables(db, package):
+    """Create every table with its keys; a foreign key whose target table does
+    not exist yet (sources.dateline_location_id <-> locations.source_id form a
+    loop) is added once all tables exist."""
+    deferred = []
+    for table in package.tables:
+        created = set(db.table_names()) | {table.name}
+        columns = {field.name: SQL_TYPES[field.type] for field in table.fields}
+        columns.update({name: str for name in DERIVED_COLUMNS.get(table.name, {})})
+        foreign_keys = [(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys]
+        deferred += [(table.name, fk) for fk in foreign_keys if fk[1] not in created]
+        db[table.name].create(
+            columns,
+            pk=table.primary_key[0] if len(table.primary_key) == 1 else table.primary_key,
+            foreign_keys=[fk for fk in foreign_keys if fk[1] in created],
+            not_null=[field.name for field in table.fields if field.required],
+            strict=True,
+        )
+    for name, (column, other_table, other_column) in deferred:
+        db[name].add_foreign_key(column, other_table, other_column)
+    create_dictionary_tables(db, package)
+
+
+def insert_statement(table):
+    names = table.column_names + list(DERIVED_COLUMNS.get(table.name, {}))
+    columns = ", ".join(quote_identifier(name) for name in names)
+    marks = ", ".join("?" for _ in names)
+    return f"insert into {quote_identifier(table.name)} ({columns}) values ({marks})"
+
+
+def create_dictionary_tables(db, package):
+    """Describe every table and column inside the database, so a downloaded copy documents itself."""
+    db["_tables"].create({"table_name": str, "title": str, "description": str}, pk="table_name", strict=True)
+    db["_columns"].create(
+        {"table_name": str, "column_name": str, "position": int, "type": str, "required": int,
+         "allowed_values": str, "description": str},
+        pk=("table_name", "column_name"), strict=True,
+    )
+    db["_tables"].insert_all(
+        {"table_name": t.name, "title": t.title, "description": t.description} for t in package.tables
+    )
+    rows = []
+    for table in package.tables:
+        for position, field in enumerate(table.fields, 1):
+            rows.append({
+                "table_name": table.name, "column_name": field.name, "position": position,
+                "type": field.type, "required": int(field.required),
+                "allowed_values": ", ".join(field.constraints.get("enum", [])) or None,
+                "description": field.description,
+            })
+        for offset, (name, description) in enumerate(DERIVED_COLUMNS.get(table.name, {}).items(), 1):
+            rows.append({
+                "table_name": table.name, "column_name": name, "position": len(table.fields) + offset,
+                "type": "string", "required": 0, "allowed_values": None, "description": description,
+            })
+    db["_columns"].insert_all(rows)
+
+
+def record_build(db, package, files):
+    """What built this database: package version and each input file's hash and row count."""
+    db["_build"].create({"key": str, "value": str}, pk="key", strict=True)
+    db["_build"].insert_all([
+        {"key": "package_name", "value": package.name},
+        {"key": "package_version", "value": package.version},
+        {"key": "datapackage_sha256", "value": hashlib.sha256(
+            json.dumps(package.raw, sort_keys=True).encode()).hexdigest()},
+        {"key": "sqlite_utils_version", "value": importlib.metadata.version("sqlite-utils")},
+    ])
+    db["_build_files"].create({"path": str, "sha256": str, "bytes": int, "rows": int}, pk="path", strict=True)
+    db["_build_files"].insert_all(files)
+
+
+def create_indexes(db, package):
+    for table in package.tables:
+        wanted = [[fk.column] for fk in table.foreign_keys]
+        wanted += EXTRA_INDEXES.get(table.name, [])
+        for columns in wanted:
+            if list(table.primary_key[: len(columns)]) == columns:
+                continue  # the primary key's own index already serves it
+            db[table.name].create_index(columns, if_not_exists=True)
+
+
+def create_search(db):
+    for table, columns in SEARCH_COLUMNS.items():
+        db[table].enable_fts(columns, fts_version="FTS5", tokenize="porter", create_triggers=False)
+
+
+def create_views(db):
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip())
+
+
+def integrity_problems(db):
+    problems = [f"foreign key problem: {row}" for row in db.execute("pragma foreign_key_check").fetchall()]
+    result = db.execute("pragma integrity_check").fetchone()[0]
+    if result != "ok":
+        problems.append(f"integrity_check: {result}")
+    return problems
+
+
+def finish(db):
+    db.execute("analyze")
+    db.execute("vacuum")
+    db.conn.close()

@@ -1,0 +1,67 @@
+"""Stream a CSV file row by row with the line each row starts on.
+
+The file is decoded one physical line at a time so that a bad byte can be
+reported by line and byte offset; a UTF-8 byte order mark is accepted.
+"""
+
+import csv
+from dataclasses import dataclass
+
+BOM = "\ufeff"
+
+
+class CsvProblem(Exception):
+    """A problem that stops reading the file (its remaining rows are not checked)."""
+
+    def __init__(self, line, column, message):
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+@dataclass
+class LineCounter:
+    """Decodes lines of bytes, counting them, so csv can work on text."""
+
+    handle: object
+    line: int = 0
+
+    def __iter__(self):
+        for raw in self.handle:
+            self.line += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise CsvProblem(
+                    self.line,
+                    f"byte {error.start + 1}",
+                    f"invalid UTF-8 byte 0x{raw[error.start]:02x} "
+                    "(expected UTF-8 text: re-save the file as UTF-8)",
+                )
+            if self.line == 1 and text.startswith(BOM):
+                text = text[1:]
+            yield text
+
+
+def read_rows(path):
+    """Yield (line, fields) for every record after the header; the header first as (1, names)."""
+    with open(path, "rb") as handle:
+        lines = LineCounter(handle)
+        reader = csv.reader(lines, strict=True)
+        row_start = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                raise CsvProblem(row_start, "row", _explain(error))
+            yield row_start, fields
+            row_start = lines.line + 1
+        if lines.line == 0:
+            raise CsvProblem(None, "file", "the file is empty (expected a header row naming the columns)")
+
+
+def _explain(error):
+    if "unexpected end of data" in str(error):
+        return "unterminated quoted field starts on this line (expected a closing double quote)"
+    return f"malformed CSV: {error} (expected RFC 4180 quoting: double a quote inside a quoted field)"

@@ -1,0 +1,64 @@
+"""Shared fixtures: the real dataset built once per session, and a Datasette client on it."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import build  # noqa: E402  (the project's own build script)
+
+DATA = ROOT / "data"
+SOURCE_SEED = ROOT.parent / "shared" / "seeds" / "000_fed3f1378e22d30f.txt"
+
+
+@pytest.fixture(scope="session")
+def package():
+    from pipeline.schema import load_package
+
+    return load_package(DATA)
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory):
+    """The real dataset, built with build.py exactly as `make build` does."""
+    path = tmp_path_factory.mktemp("db") / "antitrafficking.db"
+    assert build.main(["--data", str(DATA), "--output", str(path), "--quiet"]) == 0
+    return path
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A writable copy of data/ for tests that break it on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def settings():
+    return json.loads((ROOT / "settings.json").read_text())
+
+
+def metadata():
+    return yaml.safe_load((ROOT / "metadata.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def datasette(built_db):
+    """The site as `make serve` configures it, in process (no network)."""
+    from datasette.app import Datasette
+
+    ds = Datasette(
+        [str(built_db)],
+        immutables=[],
+        metadata=metadata(),
+        plugins_dir=str(ROOT / "plugins"),
+        template_dir=str(ROOT / "templates"),
+        settings=settings(),
+    )
+    return ds
