@@ -74,9 +74,11 @@ def build(data_dir, output, check_only=False, max_errors=ERROR_CAP, progress=Non
             db.conn.close()
             return package
         loader.record_build(db, package, files)
+        loader.create_source_paragraphs(db)
         loader.create_indexes(db, package)
         loader.create_search(db)
         loader.create_views(db)
+        loader.create_dictionary_tables(db, package)
         for problem in loader.integrity_problems(db):
             report.add(output, None, "database", problem)
         if report:

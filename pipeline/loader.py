@@ -7,6 +7,7 @@ only what the site needs on top: indexes, full-text search and views.
 import hashlib
 import importlib.metadata
 import json
+import re
 import sqlite3
 
 import sqlite_utils
@@ -15,7 +16,7 @@ from .schema import DERIVED_COLUMNS, SQL_TYPES
 
 # Columns that canned queries and facets filter or sort on, besides foreign keys.
 EXTRA_INDEXES = {
-    "locations": [["kind"]],
+    "locations": [["kind"], ["name"]],
     "participants": [["kind"], ["name"]],
     "events": [["kind"], ["start_date"]],
     "event_participants": [["role"]],
@@ -63,6 +64,47 @@ union all select 'event_topics', event_id || '/' || topic_id, source_id, evidenc
 """,
 }
 
+# Tables the build derives from the data, described here because no CSV declares them.
+DERIVED_TABLES = {
+    "source_paragraphs": ("Source paragraphs", "Each source text split into paragraphs, whitespace collapsed, to show the context of an evidence passage."),
+    "participations": ("Participations", "View: each participation with the event's and the participant's names and the role."),
+    "events_on_map": ("Events on the map", "View: each event with its location's name and coordinates, for the map."),
+    "evidence": ("Evidence", "View: every row's evidence passage, with the table and row it supports."),
+    "_tables": ("Tables", "Data dictionary: every table and what it holds."),
+    "_columns": ("Columns", "Data dictionary: every column, its type, whether it is required, its allowed values and meaning."),
+    "_build": ("Build", "What built this database: data package name, version and hash, tool versions."),
+    "_build_files": ("Build input files", "Each input file's SHA-256, size and row count."),
+}
+
+# Descriptions of columns that appear only in derived tables and views; any
+# other column of theirs takes the data package's description of its name.
+DERIVED_COLUMN_DESCRIPTIONS = {
+    "event_name": "The event's name (see events.name).",
+    "participant_name": "The participant's name (see participants.name).",
+    "participant_kind": "The participant's kind (see participants.kind).",
+    "location_name": "The location's name (see locations.name).",
+    "table_name": "The table a row belongs to.",
+    "row_id": "The row's primary key; for tables with a compound key, its parts joined by '/'.",
+    "paragraph": "The paragraph's position in the source text, from 1.",
+    "text": "The text itself.",
+    "column_name": "A column of that table.",
+    "position": "The column's position in its table, from 1.",
+    "type": "The column's type in the data package.",
+    "required": "1 if the column may not be empty.",
+    "allowed_values": "The values the column may take, when it has a fixed list.",
+    "title": "A human-readable title.",
+    "description": "What it holds.",
+    "key": "Name of the recorded fact.",
+    "value": "Its value.",
+    "path": "File path relative to data/.",
+    "sha256": "SHA-256 of the file's bytes.",
+    "bytes": "The file's size in bytes.",
+    "rows": "Data rows in the file (header excluded).",
+}
+
+# The table whose column descriptions a view's same-named columns take.
+VIEW_BASE_TABLES = {"participations": "event_participants", "events_on_map": "events"}
+
 # Pragmas for a throw-away build file: it is swapped in only when complete,
 # so there is nothing to recover from and no need for a journal or fsyncs.
 BUILD_PRAGMAS = (
@@ -105,7 +147,6 @@ def create_tables(db, package):
         )
     for name, (column, other_table, other_column) in deferred:
         db[name].add_foreign_key(column, other_table, other_column)
-    create_dictionary_tables(db, package)
 
 
 def insert_statement(table):
@@ -116,16 +157,17 @@ def insert_statement(table):
 
 
 def create_dictionary_tables(db, package):
-    """Describe every table and column inside the database, so a downloaded copy documents itself."""
+    """Describe every table, view and column inside the database, so that a
+    downloaded copy documents itself and Datasette can show the descriptions."""
     db["_tables"].create({"table_name": str, "title": str, "description": str}, pk="table_name", strict=True)
     db["_columns"].create(
         {"table_name": str, "column_name": str, "position": int, "type": str, "required": int,
          "allowed_values": str, "description": str},
         pk=("table_name", "column_name"), strict=True,
     )
-    db["_tables"].insert_all(
-        {"table_name": t.name, "title": t.title, "description": t.description} for t in package.tables
-    )
+    tables = [(t.name, t.title, t.description) for t in package.tables]
+    tables += [(name, title, description) for name, (title, description) in DERIVED_TABLES.items()]
+    db["_tables"].insert_all([{"table_name": n, "title": t, "description": d} for n, t, d in tables])
     rows = []
     for table in package.tables:
         for position, field in enumerate(table.fields, 1):
@@ -135,12 +177,32 @@ def create_dictionary_tables(db, package):
                 "allowed_values": ", ".join(field.constraints.get("enum", [])) or None,
                 "description": field.description,
             })
-        for offset, (name, description) in enumerate(DERIVED_COLUMNS.get(table.name, {}).items(), 1):
+    for name in DERIVED_TABLES:
+        for position, column in enumerate(db[name].columns, 1):
             rows.append({
-                "table_name": table.name, "column_name": name, "position": len(table.fields) + offset,
+                "table_name": name, "column_name": column.name, "position": position,
+                "type": column.type.lower() or "any", "required": int(bool(column.notnull)),
+                "allowed_values": None, "description": _derived_description(package, name, column.name),
+            })
+    for table_name, columns in DERIVED_COLUMNS.items():
+        for offset, (name, description) in enumerate(columns.items(), 1):
+            rows.append({
+                "table_name": table_name, "column_name": name,
+                "position": len(package.table(table_name).fields) + offset,
                 "type": "string", "required": 0, "allowed_values": None, "description": description,
             })
     db["_columns"].insert_all(rows)
+
+
+def _derived_description(package, table_name, column_name):
+    """A derived column's description: its own entry, else its base table's, else any table's."""
+    if column_name in DERIVED_COLUMN_DESCRIPTIONS:
+        return DERIVED_COLUMN_DESCRIPTIONS[column_name]
+    candidates = [package.table(VIEW_BASE_TABLES[table_name])] if table_name in VIEW_BASE_TABLES else []
+    for table in candidates + list(package.tables):
+        if column_name in table.column_names:
+            return table.field(column_name).description
+    return ""
 
 
 def record_build(db, package, files):
@@ -155,6 +217,21 @@ def record_build(db, package, files):
     ])
     db["_build_files"].create({"path": str, "sha256": str, "bytes": int, "rows": int}, pk="path", strict=True)
     db["_build_files"].insert_all(files)
+
+
+def create_source_paragraphs(db):
+    """Split each source text into paragraphs (blank-line separated), whitespace
+    collapsed, so that a query can show the paragraph an evidence passage is from."""
+    db["source_paragraphs"].create(
+        {"source_id": str, "paragraph": int, "text": str},
+        pk=("source_id", "paragraph"), foreign_keys=[("source_id", "sources", "id")], strict=True,
+    )
+    rows = []
+    for source_id, text in db.execute("select id, text from sources where text is not null order by id"):
+        blocks = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text)]
+        rows += [{"source_id": source_id, "paragraph": number, "text": block}
+                 for number, block in enumerate((b for b in blocks if b), 1)]
+    db["source_paragraphs"].insert_all(rows)
 
 
 def create_indexes(db, package):
