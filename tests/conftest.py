@@ -54,8 +54,8 @@ def datasette(built_db):
     from datasette.app import Datasette
 
     ds = Datasette(
-        [str(built_db)],
-        immutables=[],
+        [],
+        immutables=[str(built_db)],  # as `datasette serve -i`
         metadata=metadata(),
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
