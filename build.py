@@ -45,6 +45,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"--data {args.data}: not a directory")
+    if args.output.is_dir():
+        parser.error(f"--output {args.output}: is a directory (expected the database file to write)")
     if args.max_errors < 1:
         parser.error("--max-errors must be at least 1")
     return args

@@ -27,10 +27,16 @@ except FileNotFoundError:
 
 @contextlib.contextmanager
 def atomic_output(output: Path, keep: bool = True):
-    """Yield a temporary path next to `output`; on success move it to `output` if `keep`."""
+    """Yield a temporary path next to `output`; on success move it to `output` if `keep`.
+
+    Without `keep` (a --check run) the file goes to the system's temporary
+    directory instead, so that nothing is created next to `output`.
+    """
     output = Path(output).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    if keep:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    directory = output.parent if keep else None
+    handle, name = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
     os.close(handle)
     temporary = Path(name)
     os.chmod(temporary, 0o644)  # mkstemp makes it private; the database is public

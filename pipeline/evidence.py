@@ -28,10 +28,17 @@ class SourceTexts:
         words = self.texts[source_id].split(" ")
         wanted = normalize_space(passage)
         width = max(1, len(wanted.split(" ")))
+        # As in difflib.get_close_matches: the fixed text is seq2, which the
+        # matcher analyses once, and the cheap upper bounds skip most windows.
+        matcher = difflib.SequenceMatcher(None)
+        matcher.set_seq2(wanted)
         best, best_ratio = "", 0.0
         for start in range(max(1, len(words) - width + 1)):
             window = " ".join(words[start : start + width])
-            ratio = difflib.SequenceMatcher(None, wanted, window).ratio()
+            matcher.set_seq1(window)
+            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            ratio = matcher.ratio()
             if ratio > best_ratio:
                 best, best_ratio = window, ratio
         return best if best_ratio >= 0.6 else None

@@ -33,6 +33,7 @@ class Ingest:
         self.sources = SourceTexts()
         self.files = []  # rows for the _build_files table
         self.loaded = set()  # tables whose key sets are complete
+        self.unchecked = set()  # tables that could not be read whole: references to them are not checked
 
     # -- the whole dataset ------------------------------------------------
 
@@ -55,6 +56,7 @@ class Ingest:
         path = self.data_dir / table.path
         if not path.exists():
             self.report.add(self.rel(path), None, "file", f"not found (expected the CSV file for table {table.name!r})")
+            self.unchecked.add(table.name)
             return
         checks = [compile_field(field, table.missing_values) for field in table.fields]
         width = len(checks)
@@ -78,11 +80,14 @@ class Ingest:
             for problem in problems:
                 self.report.add(rel, header_line, "header", problem)
             if problems:
+                self.unchecked.add(table.name)
                 return
             for line, fields in rows:
                 count += 1
                 if len(fields) != width:
-                    self.report.add(rel, line, "row", f"{len(fields)} fields (expected {width}: {', '.join(names)})")
+                    self.report_width(rel, line, fields, names)
+                    if keep_keys and len(fields) > pk_index:
+                        keys.add(fields[pk_index])  # so that its children are not reported too
                     continue
                 values, ok = [], True
                 for name, check, text in zip(names, checks, fields):
@@ -94,7 +99,7 @@ class Ingest:
                         ok = False
                 for index, other, target in references:
                     value = values[index]
-                    if value is not None and value not in target:
+                    if value is not None and value not in target and other not in self.unchecked:
                         if other == table.name or other not in self.loaded:
                             self.pending.append((table.name, rel, line, names[index], other, value))
                         else:
@@ -123,9 +128,16 @@ class Ingest:
             self.insert(table, sql, batch, lines, rel)
         except CsvProblem as problem:
             self.report.add(rel, problem.line, problem.column, problem.message)
+            self.unchecked.add(table.name)
         self.loaded.add(table.name)
         self.show_progress(table.name, count, started, done=True)
         self.files.append({"path": table.path, "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": count})
+
+    def report_width(self, rel, line, fields, names):
+        if not fields:
+            self.report.add(rel, line, "row", f"blank line (expected {len(names)} fields: delete the line)")
+        else:
+            self.report.add(rel, line, "row", f"{len(fields)} fields (expected {len(names)}: {', '.join(names)})")
 
     def reference_checks(self, table):
         """(column index, other table, key set) for each foreign key of the table."""
@@ -156,6 +168,7 @@ class Ingest:
         row = dict(zip(names, values))
         if row["end_date"] < row["start_date"]:
             self.report.add(rel, line, "end_date", f"{row['end_date']} is before start_date {row['start_date']} (expected end_date on or after start_date)")
+            return  # its sub-events cannot be checked against it
         self.event_dates[row["id"]] = (row["start_date"], row["end_date"], line)
 
     def read_source_text(self, rel, line, values):
@@ -200,7 +213,7 @@ class Ingest:
 
     def check_pending_references(self):
         for table, rel, line, column, other, value in self.pending:
-            if value not in self.keys.get(other, ()):
+            if other not in self.unchecked and value not in self.keys.get(other, ()):
                 self.report.add(rel, line, column, f"{value!r} is not an id in {other} (expected an existing {other}.id)")
 
     def check_parent_cycles(self, table):
@@ -224,8 +237,8 @@ class Ingest:
     def check_sub_event_dates(self):
         rel = self.rel(self.data_dir / self.package.table("events").path)
         for event_id, parent_id in self.parents["events"].items():
-            if parent_id is None or parent_id not in self.event_dates:
-                continue
+            if parent_id not in self.event_dates or event_id not in self.event_dates:
+                continue  # no parent, or dates already reported as wrong
             start, end, line = self.event_dates[event_id]
             parent_start, parent_end, _ = self.event_dates[parent_id]
             if start < parent_start or end > parent_end:

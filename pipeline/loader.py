@@ -108,7 +108,7 @@ VIEW_BASE_TABLES = {"participations": "event_participants", "events_on_map": "ev
 # Pragmas for a throw-away build file: it is swapped in only when complete,
 # so there is nothing to recover from and no need for a journal or fsyncs.
 BUILD_PRAGMAS = (
-    "pragma journal_mode = off",
+    "pragma journal_mode = memory",  # not off: "rollback to" a savepoint needs a journal
     "pragma synchronous = off",
     "pragma locking_mode = exclusive",
     "pragma cache_size = -262144",  # 256 MiB of page cache
