@@ -1,0 +1,39 @@
+"""The README's examples work when pasted: every curl command and every link to the local site."""
+
+import re
+import urllib.request
+
+import pytest
+
+from server import ROOT, free_port, running, serve_command
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+LOCAL = "http://127.0.0.1:8001"
+
+
+def readme_urls():
+    curls = re.findall(r"^curl (?:-O )?'([^']+)'", README, re.M)
+    links = re.findall(r"\]\((http://127\.0\.0\.1:8001/[^)]+)\)", README)
+    return curls + links
+
+
+def test_readme_has_examples():
+    assert len(re.findall(r"^curl ", README, re.M)) >= 4
+    assert any("_shape=array" in url for url in readme_urls())
+    assert any("sql=" in url for url in readme_urls())
+
+
+@pytest.fixture(scope="module")
+def site(built_db):
+    port = free_port()
+    with running(serve_command(built_db, port), port) as base:
+        yield base
+
+
+@pytest.mark.parametrize("url", readme_urls())
+def test_readme_url_answers(site, url):
+    assert url.startswith(LOCAL)
+    with urllib.request.urlopen(site + url[len(LOCAL):], timeout=10) as response:
+        assert response.status == 200
+        body = response.read()
+    assert body, url
