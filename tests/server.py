@@ -1,7 +1,6 @@
 """Start a real server on 127.0.0.1 for a bounded time and stop it by its own process id."""
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -12,6 +11,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import datasette_args  # noqa: E402  (the flags `make serve` uses, from settings.json)
 
 
 def free_port():
@@ -22,10 +24,7 @@ def free_port():
 
 def serve_command(db_path, port, python=sys.executable):
     """The command `make serve` runs, for a given database and port."""
-    settings = json.loads((ROOT / "settings.json").read_text())
-    flags = []
-    for name, value in settings.items():
-        flags += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
+    flags = datasette_args.setting_flags()
     return [
         python, "-m", "datasette", "serve", "-i", str(db_path),
         "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
