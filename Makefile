@@ -50,7 +50,7 @@ test: $(TEST_VENV)/.installed $(VENV)/.installed  ## every test, browser tests i
 	$(TEST_PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(TEST_VENV)/.installed $(VENV)/.installed  ## benchmarks; BENCH_SIZE=1000000 for the full run
-	$(TEST_PY) bench/run.py --participants $(BENCH_SIZE)
+	$(TEST_PY) bench/run.py --participants $(BENCH_SIZE) $(BENCH_ARGS)
 
 package: build  ## a container image with the same metadata, plugins, templates and settings
 	$(VENV)/bin/datasette package $(DB) $(DATASETTE_FILES) $(INSTALLS) \

@@ -7,6 +7,7 @@ key sets of the tables loaded before, which are the only things kept in
 memory. Parent cycles and date ranges are checked once all rows are in.
 """
 
+import functools
 import hashlib
 import sqlite3
 import time
@@ -18,6 +19,10 @@ from .loader import insert_statement
 from .reader import CsvProblem, read_rows
 
 BATCH_SIZE = 10_000
+# Checked values remembered per column: ids, slugs, enums and dates repeat
+# from row to row (every row of a source names it), and a hit costs far less
+# than a regular expression. Bounded, so memory does not grow with the data.
+CHECK_CACHE_SIZE = 4096
 # Passages that must appear word for word in the row's source text.
 VERBATIM = {("*", "evidence"), ("quotes", "text")}
 
@@ -58,7 +63,7 @@ class Ingest:
             self.report.add(self.rel(path), None, "file", f"not found (expected the CSV file for table {table.name!r})")
             self.unchecked.add(table.name)
             return
-        checks = [compile_field(field, table.missing_values) for field in table.fields]
+        checks = [self.compile_check(table, field) for field in table.fields]
         width = len(checks)
         names = table.column_names
         references = self.reference_checks(table)
@@ -89,14 +94,10 @@ class Ingest:
                     if keep_keys and len(fields) > pk_index:
                         keys.add(fields[pk_index])  # so that its children are not reported too
                     continue
-                values, ok = [], True
-                for name, check, text in zip(names, checks, fields):
-                    try:
-                        values.append(check(text))
-                    except ValueError as error:
-                        self.report.add(rel, line, name, str(error))
-                        values.append(None)
-                        ok = False
+                try:
+                    values, ok = [check(text) for check, text in zip(checks, fields)], True
+                except ValueError:
+                    values, ok = self.check_fields(rel, line, names, checks, fields), False
                 for index, other, target in references:
                     value = values[index]
                     if value is not None and value not in target and other not in self.unchecked:
@@ -138,6 +139,26 @@ class Ingest:
             self.report.add(rel, line, "row", f"blank line (expected {len(names)} fields: delete the line)")
         else:
             self.report.add(rel, line, "row", f"{len(fields)} fields (expected {len(names)}: {', '.join(names)})")
+
+    @staticmethod
+    def compile_check(table, field):
+        """The field's check, remembering its results when values are likely to repeat:
+        constrained short values (enums, patterns, dates), but not a table's own key."""
+        check = compile_field(field, table.missing_values)
+        unique = table.primary_key == (field.name,)
+        repeats = field.type == "date" or "enum" in field.constraints or "pattern" in field.constraints
+        return functools.lru_cache(maxsize=CHECK_CACHE_SIZE)(check) if repeats and not unique else check
+
+    def check_fields(self, rel, line, names, checks, fields):
+        """Check a row that has an error field by field, reporting each bad one (as None)."""
+        values = []
+        for name, check, text in zip(names, checks, fields):
+            try:
+                values.append(check(text))
+            except ValueError as error:
+                self.report.add(rel, line, name, str(error))
+                values.append(None)
+        return values
 
     def reference_checks(self, table):
         """(column index, other table, key set) for each foreign key of the table."""

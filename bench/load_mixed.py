@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""A bounded mixed load against the site served as `make serve` serves it (issue 5).
+
+    python bench/load_mixed.py                        # ~1,000,000 participation rows, 30 s, 8 clients
+    python bench/load_mixed.py --rows 100000 --duration 10
+    python bench/load_mixed.py --db path/to/antitrafficking.db --duration 30 --concurrency 8
+
+The dataset is bench/generate.py's synthetic data (--rows participation rows:
+rows/3 participants) built with build.py into bench/out/load_mixed/N/, kept
+while the generator, the seed and N are unchanged; --db serves an existing
+database instead. The server is `datasette serve -i DB --inspect-file ...`
+with the project's metadata, plugins, templates and settings, run by the
+serving environment's Python (.venv) when it exists, on 127.0.0.1 only.
+
+For --duration seconds, --concurrency clients (one keep-alive connection
+each) send a fixed mix: table pages, row pages (the event page included),
+facets, canned queries and bad requests (SQL errors, string and blob bombs,
+writes, oversized _size, too many facets, bad parameters, an off-site path,
+now and then a query that runs into the time limit). Each request has an
+expected status (200, 400 or 404). The run stops by itself; the server is
+stopped by its process id.
+
+Prints latency percentiles per kind, the statuses, the server's peak memory
+and the tracebacks in its log; writes the same as JSON to
+bench/out/load_mixed/result-N.json. A page that should answer 200 but ran
+out of sql_time_limit_ms (400 "SQL query took too long") is counted apart:
+the site is slow there, not wrong. Exit status 0 only with no 5xx, no
+dropped connection and no other unexpected status.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "load_mixed"
+DB_NAME = "antitrafficking"
+START_TIMEOUT = 180  # seconds for the server to answer (inspect and the startup check read the whole file)
+REQUEST_TIMEOUT = 30
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the dataset --------------------------------------------------------------------------
+
+def dataset(rows, seed):
+    """bench/generate.py data built with build.py, reused while its inputs are unchanged."""
+    participants = max(1000, rows // 3)
+    work = OUT / str(participants)
+    db = work / f"{DB_NAME}.db"
+    stamp = {"participants": participants, "seed": seed,
+             "generate.py": hashlib.sha256((ROOT / "bench" / "generate.py").read_bytes()).hexdigest()}
+    stamp_file = work / "stamp.json"
+    if db.exists() and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
+        log(f"reusing {db}")
+        return db
+    work.mkdir(parents=True, exist_ok=True)
+    stamp_file.unlink(missing_ok=True)
+    started = time.monotonic()
+    log(f"generating {participants:,} participants ({participants * 3:,} participation rows) ...")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--participants", str(participants),
+                    "--seed", str(seed), "--out", str(work / "data")], check=True, stdout=subprocess.DEVNULL)
+    log("building with build.py ...")
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "--data", str(work / "data"), "--output", str(db),
+                    "--quiet"], check=True)
+    stamp_file.write_text(json.dumps(stamp))
+    log(f"dataset ready in {time.monotonic() - started:.0f} s")
+    return db
+
+
+# -- the server ---------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setting_flags():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import datasette_args
+
+    return datasette_args.setting_flags()
+
+
+@contextlib.contextmanager
+def serving(db, python, log_path):
+    """`make serve`'s command on 127.0.0.1: yields (base URL, process); stops it by its pid."""
+    inspect_file = log_path.with_suffix(".inspect.json")
+    subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
+                   check=True, timeout=START_TIMEOUT)
+    port = free_port()
+    command = [python, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect_file),
+               "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
+               "--template-dir", str(ROOT / "templates"), "--host", "127.0.0.1", "--port", str(port),
+               *setting_flags()]
+    with open(log_path, "wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}; see {log_path}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/-/versions.json")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server did not answer within {START_TIMEOUT} s")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(15)
+
+
+def peak_memory_mb(pid):
+    with contextlib.suppress(OSError):
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    return None
+
+
+# -- the request mix ----------------------------------------------------------------------
+
+def sample(db, seed):
+    """Ids and words to request, drawn from the database."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rng = random.Random(seed)
+
+    def ids(sql, count=200):
+        values = [row[0] for row in conn.execute(sql)]
+        return rng.sample(values, min(count, len(values)))
+
+    picked = {
+        "participant": ids("select id from participants"),
+        "event": ids("select id from events where parent_id is null"),
+        "sub_event": ids("select id from events where parent_id is not null"),
+        "location": ids("select id from locations where parent_id is not null"),
+        "topic": ids("select id from topics"),
+        "word": ids("select name from topics", 50),
+    }
+    picked["word"] = [name.split()[-1] for name in picked["word"]]
+    conn.close()
+    return picked
+
+
+def q(path, **params):
+    return f"/{DB_NAME}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
+
+
+def sql(query):
+    return q(".json", sql=query)
+
+
+LONG = "printf('%.*c', 190000, 'a')"
+BAD = [  # (path, expected status)
+    (sql("select nope from nowhere"), 400),
+    (sql("select length(randomblob(999999999))"), 400),
+    (sql("select length(printf('%.*c', 999999999, 'x'))"), 400),
+    (sql(f"select length(trim({LONG}, printf('%.*c', 15000, 'b') || 'a'))"), 200),  # answered, quickly
+    (sql("insert into participants (id) values ('x')"), 400),
+    (sql("with x as (select 1) delete from events"), 400),
+    (sql("select load_extension('/tmp/x.so')"), 400),
+    (q("/participants.json", _size="5000"), 400),
+    (q("/participants.json", _sort="nope"), 400),
+    (q("/participants.json") + "?" + "&".join(["_facet=kind"] * 10), 400),
+    (q("/events.json", _through="{"), 400),
+    ("/\\example.com/", 404),
+]
+RUNAWAY = (sql("with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"), 400)
+
+
+def request_mix(ids):
+    """(kind, weight, function of a random.Random giving (path, expected status))."""
+    def one(key):
+        return lambda rng: rng.choice(ids[key])
+
+    p, e, s, loc, t, w = (one(k) for k in ("participant", "event", "sub_event", "location", "topic", "word"))
+    return [
+        ("table", 25, lambda r: r.choice([
+            (q("/participations", role=r.choice(["participant", "speaker", "organizer"]), _size="50"), 200),
+            (q("/participants", kind=r.choice(["person", "office", "group", "organization"])), 200),
+            (q("/events.json", kind=r.choice(["training", "meeting", "conference"]), _sort="start_date"), 200),
+            (q("/event_participants", event_id=s(r)), 200),
+            (q("/participants.json", parent_id=p(r)), 200),
+        ])),
+        ("row", 25, lambda r: r.choice([
+            (q(f"/participants/{p(r)}"), 200),
+            (q(f"/events/{e(r)}"), 200),  # the event page
+            (q(f"/events/{s(r)}"), 200),
+            (q(f"/locations/{loc(r)}"), 200),
+            (q(f"/topics/{t(r)}.json"), 200),
+        ])),
+        ("facet", 12, lambda r: r.choice([
+            (q("/event_participants", event_id=s(r), _facet="role"), 200),
+            (q("/participants", kind="person", _facet="parent_id"), 200),
+            (q("/events", location_id=loc(r)), 200),  # metadata facets: kind, date_precision, location_id
+            (q("/participations", participant_id=p(r)), 200),  # metadata facets: role, participant_kind
+        ])),
+        ("canned", 20, lambda r: r.choice([
+            (q("/event_roles", event_id=e(r)), 200),
+            (q("/participant_profile.json", participant_id=p(r)), 200),
+            (q("/place_activity", location_id=loc(r)), 200),
+            (q("/search.json", q=w(r)), 200),
+            (q("/row_evidence.json", table_name="participants", row_id=p(r)), 200),
+        ])),
+        ("bad", 17, lambda r: r.choice(BAD)),
+        ("runaway", 1, lambda r: RUNAWAY),
+    ]
+
+
+# -- the load -----------------------------------------------------------------------------
+
+def client(base, mix, seed, deadline, results, lock):
+    rng = random.Random(seed)
+    host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+    kinds = [kind for kind, _, _ in mix]
+    weights = [weight for _, weight, _ in mix]
+    makers = {kind: make for kind, _, make in mix}
+    connection = None
+    mine = []
+    while time.monotonic() < deadline:
+        kind = rng.choices(kinds, weights)[0]
+        path, expected = makers[kind](rng)
+        if connection is None:
+            connection = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            status = response.status
+            if response.getheader("connection", "").lower() == "close":
+                connection.close()
+                connection = None
+        except (OSError, http.client.HTTPException) as error:
+            status, body = f"dropped: {type(error).__name__}", b""
+            connection.close()
+            connection = None
+        if status == 400 and expected == 200 and b"SQL query took too long" in body:
+            status = "400 time limit"  # the page ran out of sql_time_limit_ms: slow, not wrong
+        mine.append((kind, path, expected, status, time.perf_counter() - started, len(body)))
+    if connection is not None:
+        connection.close()
+    with lock:
+        results.extend(mine)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summarise(results, duration):
+    kinds = {}
+    for kind, path, expected, status, seconds, size in results:
+        kinds.setdefault(kind, []).append((path, expected, status, seconds))
+    summary = {"requests": len(results), "per_second": round(len(results) / duration, 1), "kinds": {}}
+    statuses = {}
+    unexpected, slow = [], {}
+    for kind, rows in kinds.items():
+        ms = [seconds * 1000 for _, _, _, seconds in rows]
+        summary["kinds"][kind] = {
+            "requests": len(rows), "p50_ms": round(percentile(ms, 0.5), 1), "p90_ms": round(percentile(ms, 0.9), 1),
+            "p99_ms": round(percentile(ms, 0.99), 1), "max_ms": round(max(ms), 1),
+            "mean_ms": round(statistics.fmean(ms), 1)}
+        for path, expected, status, _ in rows:
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if status == "400 time limit":
+                page = path.split("?")[0]
+                slow[page] = slow.get(page, 0) + 1
+            elif status != expected:
+                unexpected.append({"path": path, "expected": expected, "status": status})
+    all_ms = [row[4] * 1000 for row in results]
+    summary["all"] = {"p50_ms": round(percentile(all_ms, 0.5), 1), "p90_ms": round(percentile(all_ms, 0.9), 1),
+                      "p99_ms": round(percentile(all_ms, 0.99), 1), "max_ms": round(max(all_ms), 1)}
+    summary["statuses"] = dict(sorted(statuses.items()))
+    summary["server_errors"] = sum(n for s, n in statuses.items() if s.startswith("5"))
+    summary["dropped"] = sum(n for s, n in statuses.items() if s.startswith("dropped"))
+    summary["time_limit"] = statuses.get("400 time limit", 0)
+    summary["time_limit_pages"] = dict(sorted(slow.items(), key=lambda item: -item[1]))
+    summary["unexpected"] = len(unexpected)
+    summary["unexpected_examples"] = unexpected[:10]
+    return summary
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="participation rows of the synthetic dataset (default 1,000,000)")
+    parser.add_argument("--db", type=Path, help="serve this database instead of the synthetic one")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of load (default 30)")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients at once (default 8)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--python", default=None, help="Python that runs the server (default: .venv's, else this one)")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.concurrency < 1:
+        parser.error("--duration and --concurrency must be positive")
+    if args.db and (args.db.name != f"{DB_NAME}.db" or not args.db.is_file()):
+        parser.error(f"--db must be an existing file called {DB_NAME}.db (the name metadata.yml configures)")
+    serve_python = args.python or str(ROOT / ".venv" / "bin" / "python")
+    if not Path(serve_python).exists():
+        serve_python = sys.executable
+    db = args.db.resolve() if args.db else dataset(args.rows, args.seed)
+    OUT.mkdir(parents=True, exist_ok=True)
+    label = "db-" + hashlib.sha256(str(db).encode()).hexdigest()[:8] if args.db else str(max(1000, args.rows // 3))
+    log_path = OUT / f"server-{label}.log"
+    ids = sample(db, args.seed)
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        participation_rows = conn.execute("select count(*) from event_participants").fetchone()[0]
+    mix = request_mix(ids)
+    with serving(db, serve_python, log_path) as (base, process):
+        memory_before = peak_memory_mb(process.pid)
+        log(f"serving {db} ({participation_rows:,} participation rows) at {base}; "
+            f"{args.concurrency} clients for {args.duration:g} s ...")
+        results, lock = [], threading.Lock()
+        started = time.monotonic()
+        deadline = started + args.duration
+        threads = [threading.Thread(target=client, args=(base, mix, args.seed * 1000 + n, deadline, results, lock))
+                   for n in range(args.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(args.duration + REQUEST_TIMEOUT + 10)
+        elapsed = time.monotonic() - started
+        memory_after = peak_memory_mb(process.pid)
+    server_log = log_path.read_text(errors="replace")
+    summary = summarise(results, elapsed)
+    summary.update({
+        "database": str(db), "participation_rows": participation_rows, "duration_s": round(elapsed, 1),
+        "concurrency": args.concurrency, "server_python": serve_python,
+        "server_peak_memory_mb": {"before_load": memory_before, "after_load": memory_after},
+        "server_log_tracebacks": server_log.count("Traceback"), "server_log_bytes": len(server_log),
+    })
+    (OUT / f"result-{label}.json").write_text(json.dumps(summary, indent=2))
+    print(f"\n{participation_rows:,} participation rows, {args.concurrency} clients, {elapsed:.0f} s: "
+          f"{summary['requests']:,} requests ({summary['per_second']}/s)")
+    print(f"{'kind':<8} {'requests':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for kind, row in summary["kinds"].items():
+        print(f"{kind:<8} {row['requests']:>8} {row['p50_ms']:>8} {row['p90_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8}")
+    row = summary["all"]
+    print(f"{'all':<8} {summary['requests']:>8} {row['p50_ms']:>8} {row['p90_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8}")
+    print(f"statuses {summary['statuses']}; 5xx {summary['server_errors']}; dropped {summary['dropped']}; "
+          f"pages that hit the time limit {summary['time_limit']}; unexpected {summary['unexpected']}; server peak memory {memory_before and round(memory_before)} -> "
+          f"{memory_after and round(memory_after)} MB; tracebacks in its log {summary['server_log_tracebacks']}")
+    for page, count in summary["time_limit_pages"].items():
+        print(f"  time limit: {page} ({count})")
+    for example in summary["unexpected_examples"]:
+        print(f"  unexpected: {example}")
+    ok = summary["server_errors"] == 0 and summary["dropped"] == 0 and summary["unexpected"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
