@@ -18,7 +18,7 @@ SETTINGS = $(shell $(PYTHON) scripts/datasette_args.py settings)
 INSTALLS = $(shell $(PYTHON) scripts/datasette_args.py install)
 DATASETTE_FILES := --metadata metadata.yml --plugins-dir plugins --template-dir templates
 
-.PHONY: serve build check test bench package publish-cloudrun publish-fly clean
+.PHONY: serve build check test bench load package publish-cloudrun publish-fly clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: $(TEST_VENV)/.installed $(VENV)/.installed  ## every test, browser tests i
 
 bench: $(TEST_VENV)/.installed $(VENV)/.installed  ## benchmarks; BENCH_SIZE=1000000 for the full run
 	$(TEST_PY) bench/run.py --participants $(BENCH_SIZE) $(BENCH_ARGS)
+
+LOAD_ROWS ?= 1000000
+LOAD_SECONDS ?= 30
+load: $(TEST_VENV)/.installed $(VENV)/.installed  ## mixed load incl. hostile queries; fails on any 5xx or dropped connection
+	$(TEST_PY) bench/load_mixed.py --rows $(LOAD_ROWS) --duration $(LOAD_SECONDS) --concurrency 8
 
 package: build  ## a container image with the same metadata, plugins, templates and settings
 	$(VENV)/bin/datasette package $(DB) $(DATASETTE_FILES) $(INSTALLS) \

@@ -35,7 +35,7 @@ and three such requests at once stall every other visitor. This plugin:
   reads the whole file: about 2 s for 800 MB). Every SQL thread opens its
   connection at once, so a running server answers from the file it started
   with even after the file is replaced, until it is restarted (see
-  docs_deploying.md); until then the database download, which Datasette
+  the README, "Deploying in public"); until then the database download, which Datasette
   reads from the path, answers 503 rather than send the new file beside
   pages from the old one.
 * Datasette's error reporting: no `rich` tracebacks with local variables

@@ -2,7 +2,7 @@
 and oversized requests are bounded, hostile text comes back escaped, no
 redirect leaves the site, every response carries the security headers and a
 bad query prints no traceback. The protections are in plugins/hardening.py;
-docs_deploying.md says why each one is there.
+the README's "Deploying in public" says why each one is there.
 
 The site is configured like `make serve`: the database immutable (-i), the
 real metadata, plugins, templates and settings. Tests that need the wire
