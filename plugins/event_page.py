@@ -119,11 +119,7 @@ def highlight(text, passages):
     wanted = {" ".join(p.split()) for p in passages if p}
     html = []
     for paragraph in paragraphs:
-        spans = sorted(
-            (match.start(), match.end())
-            for passage in wanted
-            for match in re.finditer(re.escape(passage), paragraph)
-        )
+        spans = sorted(span for passage in wanted for span in occurrences(passage, paragraph))
         merged = []
         for start, end in spans:
             if merged and start <= merged[-1][1]:
@@ -138,6 +134,14 @@ def highlight(text, passages):
         pieces.append(escape(paragraph[position:]))
         html.append(Markup("<p>") + Markup("").join(pieces) + Markup("</p>"))
     return Markup("\n").join(html)
+
+
+def occurrences(passage, text):
+    """(start, end) of every occurrence of `passage` in `text`."""
+    start = text.find(passage) if passage else -1
+    while start != -1:
+        yield start, start + len(passage)
+        start = text.find(passage, start + 1)
 
 
 def wikidata_url(wikidata_id):
