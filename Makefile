@@ -59,15 +59,15 @@ load: $(TEST_VENV)/.installed $(VENV)/.installed  ## mixed load incl. hostile qu
 
 package: build  ## a container image with the same metadata, plugins, templates and settings
 	$(VENV)/bin/datasette package $(DB) $(DATASETTE_FILES) $(INSTALLS) \
-		--tag antitrafficking --extra-options "-i $(DB) $(SETTINGS)"
+		--tag antitrafficking --extra-options "$(SETTINGS)"
 
 publish-cloudrun: build  ## print the Cloud Run command (needs gcloud); run it yourself
-	@echo $(VENV)/bin/datasette publish cloudrun $(DB) $(DATASETTE_FILES) $(INSTALLS) \
-		--service antitrafficking --extra-options \"$(SETTINGS)\"
+	@echo "$(VENV)/bin/datasette publish cloudrun $(DB) $(DATASETTE_FILES) $(INSTALLS) \
+		--service antitrafficking --extra-options '$(SETTINGS)'"
 
 publish-fly: build  ## print the Fly command (needs the datasette-publish-fly plugin and flyctl)
-	@echo $(VENV)/bin/datasette publish fly $(DB) $(DATASETTE_FILES) $(INSTALLS) \
-		--app antitrafficking --extra-options \"$(SETTINGS)\"
+	@echo "$(VENV)/bin/datasette publish fly $(DB) $(DATASETTE_FILES) $(INSTALLS) \
+		--app antitrafficking --extra-options '$(SETTINGS)'"
 
 clean:
 	rm -rf $(DB) inspect.json tests/screenshots bench/out
