@@ -13,6 +13,12 @@ NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def parse_string(text):
+    if text[:1].isspace() or text[-1:].isspace():
+        raise ValueError(f"{text[:40]!r} has leading or trailing whitespace (expected it removed)")
+    return text
+
+
 def parse_integer(text):
     if not INTEGER.fullmatch(text):
         raise ValueError(f"{text!r} is not an integer (expected digits only, e.g. 11)")
@@ -41,7 +47,7 @@ def parse_boolean(text):
     return int(text == "true")
 
 
-PARSERS = {"string": str, "integer": parse_integer, "number": parse_number, "date": parse_date, "boolean": parse_boolean}
+PARSERS = {"string": parse_string, "integer": parse_integer, "number": parse_number, "date": parse_date, "boolean": parse_boolean}
 
 
 def compile_field(field, missing_values):

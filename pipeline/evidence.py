@@ -19,9 +19,18 @@ class SourceTexts:
 
     @functools.lru_cache(maxsize=100_000)
     def contains(self, source_id, passage):
+        """True if `passage` is in the source as whole words (not "rafficking in nor")."""
         # Rows of one press release repeat the same passages: the cache makes
         # the check nearly free at a million rows.
-        return normalize_space(passage) in self.texts[source_id]
+        wanted, text = normalize_space(passage), self.texts[source_id]
+        start = text.find(wanted) if wanted else -1
+        while start != -1:
+            end = start + len(wanted)
+            if not (start > 0 and text[start - 1].isalnum() and wanted[0].isalnum()) and not (
+                    end < len(text) and text[end].isalnum() and wanted[-1].isalnum()):
+                return True
+            start = text.find(wanted, start + 1)
+        return False
 
     def closest(self, source_id, passage):
         """The source passage most like `passage`, to show next to the error."""

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .checks import compile_field, header_problems
-from .evidence import SourceTexts
+from .evidence import SourceTexts, normalize_space
 from .loader import insert_statement
 from .reader import CsvProblem, read_rows
 
@@ -59,7 +59,7 @@ class Ingest:
 
     def load_table(self, table):
         path = self.data_dir / table.path
-        if not path.exists():
+        if not path.is_file():
             self.report.add(self.rel(path), None, "file", f"not found (expected the CSV file for table {table.name!r})")
             self.unchecked.add(table.name)
             return
@@ -174,7 +174,16 @@ class Ingest:
         ok = True
         for index in verbatim:
             passage = values[index]
-            if passage is None or self.sources.contains(source_id, passage):
+            if passage is None:
+                continue
+            if passage != normalize_space(passage):
+                # Stored as written, it must match the source's paragraphs
+                # (source_paragraphs, the row_evidence query) as well.
+                self.report.add(rel, line, names[index], "has line breaks or repeated spaces "
+                                "(expected words separated by single spaces, as in the other rows)")
+                ok = False
+                continue
+            if self.sources.contains(source_id, passage):
                 continue
             ok = False
             hint = "expected a passage copied word for word from the source"
@@ -195,10 +204,14 @@ class Ingest:
     def read_source_text(self, rel, line, values):
         row = dict(zip(self.package.table("sources").column_names, values))
         path = self.data_dir / row["path"]
+        folder = (self.data_dir / "sources").resolve()
         try:
+            if folder not in path.resolve().parents:
+                raise FileNotFoundError  # e.g. a symbolic link to a file elsewhere
             text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            self.report.add(rel, line, "path", f"{row['path']!r} does not exist (expected the source text under {self.rel(self.data_dir / 'sources')})")
+        except OSError as error:
+            reason = error.strerror or "not a file inside it"
+            self.report.add(rel, line, "path", f"{row['path']!r} cannot be read: {reason} (expected a text file under {self.rel(folder)})")
             return None
         except UnicodeDecodeError as error:
             self.report.add(rel, line, "path", f"{row['path']} byte {error.start + 1}: not UTF-8 (expected the source text as UTF-8)")

@@ -39,12 +39,18 @@ class LineCounter:
                 )
             if self.line == 1 and text.startswith(BOM):
                 text = text[1:]
+            if "\x00" in text:
+                raise CsvProblem(self.line, f"byte {raw.index(0) + 1}", "NUL byte (expected text: remove it)")
             yield text
 
 
 def read_rows(path):
     """Yield (line, fields) for every record after the header; the header first as (1, names)."""
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise CsvProblem(None, "file", f"cannot be read: {error.strerror} (expected a readable CSV file)")
+    with handle:
         lines = LineCounter(handle)
         reader = csv.reader(lines, strict=True)
         row_start = 1
@@ -64,4 +70,6 @@ def read_rows(path):
 def _explain(error):
     if "unexpected end of data" in str(error):
         return "unterminated quoted field starts on this line (expected a closing double quote)"
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than {csv.field_size_limit():,} characters (expected shorter text; check for a missing closing quote)"
     return f"malformed CSV: {error} (expected RFC 4180 quoting: double a quote inside a quoted field)"

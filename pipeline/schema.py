@@ -5,6 +5,7 @@ the tests' bad inputs) is derived from the objects built here.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,9 @@ def load_package(data_dir: Path) -> Package:
         raise SchemaError(f"{path}: not found (expected a Frictionless data package)")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SchemaError(f"{path}: not valid JSON: {error}")
-    tables = tuple(_table(path, resource) for resource in raw.get("resources", []))
+    if not isinstance(raw, dict) or not isinstance(raw.get("resources", []), list):
+        raise SchemaError(f"{path}: expected a JSON object with a list of resources")
+    tables = tuple(_checked_table(path, resource) for resource in raw.get("resources", []))
     if not tables:
         raise SchemaError(f"{path}: resources: empty (expected one resource per CSV file)")
     _check_references(path, tables)
@@ -104,6 +107,22 @@ def load_package(data_dir: Path) -> Package:
 
 def _as_tuple(value):
     return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def _checked_table(path, resource):
+    """_table, with a clear message for a resource that is not shaped as Table Schema says."""
+    name = resource.get("name", "?") if isinstance(resource, dict) else "?"
+    try:
+        table = _table(path, resource)
+        for field in table.fields:
+            if "pattern" in field.constraints:
+                re.compile(field.constraints["pattern"])
+        return table
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SchemaError(f"{path}: resource {name!r}: malformed ({type(error).__name__}: {error}); "
+                          "expected Frictionless Table Schema: fields with name and type, foreignKeys with fields and reference")
+    except re.error as error:
+        raise SchemaError(f"{path}: resource {name!r}: invalid pattern ({error})")
 
 
 def _table(path, resource) -> Table:
