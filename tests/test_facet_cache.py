@@ -1,0 +1,74 @@
+"""plugins/facet_cache.py: facet counts of an immutable database are computed once."""
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+from datasette.app import Datasette
+
+from conftest import ROOT, metadata, settings
+
+
+def site(path, immutable=True, **overrides):
+    return Datasette(
+        [] if immutable else [str(path)], immutables=[str(path)] if immutable else [],
+        metadata=metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+        settings={**settings(), **overrides},
+    )
+
+
+def facet_counts(response):
+    return {item["value"]: item["count"] for item in response.json()["facet_results"]["kind"]["results"]}
+
+
+async def test_facet_counts_are_kept_for_an_immutable_database(built_db):
+    ds = site(built_db)
+    first = await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    cache = ds.get_database("antitrafficking")._facet_cache
+    assert len(cache.results) == 1
+    second = await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    assert facet_counts(second) == facet_counts(first) and facet_counts(first)["person"] == 1
+    assert len(cache.results) == 1  # served from the cache, not stored again
+
+
+async def test_a_filter_is_part_of_the_key(built_db):
+    ds = site(built_db)
+    everyone = await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    groups = await ds.client.get("/antitrafficking/participants.json?_facet=kind&kind=group")
+    assert facet_counts(groups) == {"group": facet_counts(everyone)["group"]}
+
+
+async def test_a_mutable_database_is_not_cached(built_db, tmp_path):
+    copy = tmp_path / "antitrafficking.db"
+    copy.write_bytes(built_db.read_bytes())
+    ds = site(copy, immutable=False)
+    await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    assert "_facet_cache" not in ds.get_database("antitrafficking").__dict__
+
+
+@pytest.fixture
+def slow_db(tmp_path):
+    path = tmp_path / "antitrafficking.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table participants (id integer primary key, name text, kind text)")  # name: the default sort
+    conn.executemany("insert into participants (name, kind) values (?, ?)",
+                     ((f"n{i}", f"k{i % 7}") for i in range(400_000)))
+    conn.commit()
+    conn.close()
+    return path
+
+
+async def test_a_facet_that_timed_out_is_computed_in_the_background(slow_db):
+    ds = site(slow_db, facet_time_limit_ms=1)
+    first = await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    assert first.status_code == 200, first.text
+    assert "kind" not in first.json()["facet_results"]  # timed out
+    cache = ds.get_database("antitrafficking")._facet_cache
+    for _ in range(100):  # bounded wait for the background computation
+        if cache.results:
+            break
+        await asyncio.sleep(0.05)
+    second = await ds.client.get("/antitrafficking/participants.json?_facet=kind")
+    assert sum(facet_counts(second).values()) == 400_000
+    assert cache.background_runs == 1
