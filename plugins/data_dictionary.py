@@ -13,8 +13,15 @@ import sqlite3
 from datasette import hookimpl
 
 
+# Datasette asks for metadata many times per page, by key, and deep-copies
+# what it gets: hand the descriptions only to the lookups that show them.
+DESCRIPTIVE_KEYS = {None, "databases", "title", "description", "columns"}
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
+    if key not in DESCRIPTIVE_KEYS:
+        return {}
     databases = {}
     for name, db in datasette.databases.items():
         if db.path and os.path.exists(db.path):
