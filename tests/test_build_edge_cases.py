@@ -92,3 +92,26 @@ def test_malformed_data_package_gets_a_message_not_a_traceback(data_copy, tmp_pa
     assert run(data_copy, tmp_path, monkeypatch) == 1
     [error] = errors(capsys)
     assert error.startswith("error: ") and message in error
+
+
+def test_progress_shows_rows_and_rate_for_a_large_table(capsys):
+    build.terminal_progress("participants", 200_000, 2.0, done=True)
+    assert capsys.readouterr().err == "\r  participants: 200,000 rows (100,000 rows/s)\n"
+
+
+def test_progress_stays_quiet_for_small_tables(capsys):
+    build.terminal_progress("participants", 17, 0.01, done=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_only_on_a_terminal(data_copy, tmp_path, monkeypatch, capsys):
+    shown = []
+    monkeypatch.setattr(build, "terminal_progress", lambda *args: shown.append(args))
+    monkeypatch.setattr(build.sys.stderr, "isatty", lambda: False)
+    assert run(data_copy, tmp_path, monkeypatch) == 0
+    assert shown == []
+    monkeypatch.setattr(build.sys.stderr, "isatty", lambda: True)
+    monkeypatch.chdir(data_copy.parent)
+    assert build.main(["--data", "data", "--output", str(tmp_path / "again.db")]) == 0
+    assert [args[0] for args in shown if args[3]] == [
+        "sources", "locations", "participants", "events", "event_participants", "quotes", "topics", "event_topics"]
