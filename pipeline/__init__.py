@@ -7,4 +7,5 @@ Modules, in the order a build uses them:
   evidence verbatim checks of evidence passages against their source texts
   loader   creates the SQLite tables, indexes, full-text search and views
   atomic   writes the database to a temporary file and swaps it in
+  errors   the capped list of file:line: column: errors a build reports
 """

@@ -33,7 +33,7 @@ class Ingest:
         self.progress = progress
         self.keys = {}  # table -> set of primary keys (referenced tables only)
         self.parents = {}  # table -> {id: parent id} for self-referencing tables
-        self.event_dates = {}  # events id -> (start, end)
+        self.dates = {}  # table -> {id: (start, end, line)} for tables with start_date and end_date
         self.pending = []  # (table, line, column, other table, value): targets not yet loaded
         self.sources = SourceTexts()
         self.files = []  # rows for the _build_files table
@@ -51,8 +51,8 @@ class Ingest:
         for table in self.package.tables:
             if table.parent_key:
                 self.check_parent_cycles(table)
-        if "events" in self.parents and self.event_dates:
-            self.check_sub_event_dates()
+                if table.name in self.dates:
+                    self.check_dates_within_parents(table)
         return self.files
 
     # -- one table ----------------------------------------------------------
@@ -74,12 +74,15 @@ class Ingest:
         parent_index = names.index(table.parent_key.column) if table.parent_key else None
         keys = self.keys.setdefault(table.name, set()) if keep_keys else None
         parents = self.parents.setdefault(table.name, {}) if parent_index is not None else None
+        dated = {"start_date", "end_date"} <= set(names)
+        dates = self.dates.setdefault(table.name, {}) if dated else None
         sql = insert_statement(table)
+        digest = hashlib.sha256()
         batch, lines, count = [], [], 0
         started = time.perf_counter()
         rel = self.rel(path)
         try:
-            rows = read_rows(path)
+            rows = read_rows(path, digest)
             header_line, header = next(rows, (1, []))
             problems = header_problems(names, header)
             for problem in problems:
@@ -116,8 +119,8 @@ class Ingest:
                         parents[values[pk_index]] = values[parent_index]
                 if not ok:
                     continue
-                if table.name == "events":
-                    self.note_event(rel, line, names, values)
+                if dated:
+                    self.note_dates(rel, line, dict(zip(names, values)), table.primary_key[0], dates)
                 if table.name == "sources":
                     values.append(self.read_source_text(rel, line, values))
                 batch.append(values)
@@ -132,7 +135,7 @@ class Ingest:
             self.unchecked.add(table.name)
         self.loaded.add(table.name)
         self.show_progress(table.name, count, started, done=True)
-        self.files.append({"path": table.path, "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": count})
+        self.files.append({"path": table.path, "sha256": digest.hexdigest(), "bytes": path.stat().st_size, "rows": count})
 
     def report_width(self, rel, line, fields, names):
         if not fields:
@@ -194,12 +197,11 @@ class Ingest:
             self.report.add(rel, line, names[index], f"not found in source {source_id!r} ({hint})")
         return ok
 
-    def note_event(self, rel, line, names, values):
-        row = dict(zip(names, values))
+    def note_dates(self, rel, line, row, key_column, dates):
         if row["end_date"] < row["start_date"]:
             self.report.add(rel, line, "end_date", f"{row['end_date']} is before start_date {row['start_date']} (expected end_date on or after start_date)")
-            return  # its sub-events cannot be checked against it
-        self.event_dates[row["id"]] = (row["start_date"], row["end_date"], line)
+            return  # its children cannot be checked against it
+        dates[row[key_column]] = (row["start_date"], row["end_date"], line)
 
     def read_source_text(self, rel, line, values):
         row = dict(zip(self.package.table("sources").column_names, values))
@@ -268,13 +270,14 @@ class Ingest:
                 node = parents.get(node)
             settled.update(path)
 
-    def check_sub_event_dates(self):
-        rel = self.rel(self.data_dir / self.package.table("events").path)
-        for event_id, parent_id in self.parents["events"].items():
-            if parent_id not in self.event_dates or event_id not in self.event_dates:
+    def check_dates_within_parents(self, table):
+        rel = self.rel(self.data_dir / table.path)
+        dates = self.dates[table.name]
+        for row_id, parent_id in self.parents[table.name].items():
+            if parent_id not in dates or row_id not in dates:
                 continue  # no parent, or dates already reported as wrong
-            start, end, line = self.event_dates[event_id]
-            parent_start, parent_end, _ = self.event_dates[parent_id]
+            start, end, line = dates[row_id]
+            parent_start, parent_end, _ = dates[parent_id]
             if start < parent_start or end > parent_end:
                 self.report.add(rel, line, "start_date/end_date",
                                 f"{start}..{end} lies outside its parent {parent_id!r} ({parent_start}..{parent_end}) (expected a sub-event within its parent's dates)")
@@ -290,14 +293,6 @@ class Ingest:
     def show_progress(self, name, count, started, done=False):
         if self.progress:
             self.progress(name, count, time.perf_counter() - started, done)
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def find_first_line(path, table, key):

@@ -23,11 +23,14 @@ class LineCounter:
     """Decodes lines of bytes, counting them, so csv can work on text."""
 
     handle: object
+    digest: object = None  # a hashlib object fed every byte read, so the file is read once
     line: int = 0
 
     def __iter__(self):
         for raw in self.handle:
             self.line += 1
+            if self.digest is not None:
+                self.digest.update(raw)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -44,14 +47,16 @@ class LineCounter:
             yield text
 
 
-def read_rows(path):
-    """Yield (line, fields) for every record after the header; the header first as (1, names)."""
+def read_rows(path, digest=None):
+    """Yield (line, fields) for every record after the header; the header first as (1, names).
+
+    `digest`, if given, is fed the file's bytes as they are read."""
     try:
         handle = open(path, "rb")
     except OSError as error:
         raise CsvProblem(None, "file", f"cannot be read: {error.strerror} (expected a readable CSV file)")
     with handle:
-        lines = LineCounter(handle)
+        lines = LineCounter(handle, digest)
         reader = csv.reader(lines, strict=True)
         row_start = 1
         while True:

@@ -544,26 +544,32 @@ def check_file(path, max_value_bytes, inspected=None):
         tables = conn.execute("select name from sqlite_master where type = 'table' "
                               "and name not like 'sqlite_%' and sql not like 'create virtual%'").fetchall()
         for (table,) in tables:
-            quoted = '"' + table.replace('"', '""') + '"'
-            expected = ((inspected or {}).get("tables") or {}).get(table, {}).get("count")
-            if expected is not None:
-                count = conn.execute(f"select count(*) from {quoted}").fetchone()[0]
-                if count != expected:
-                    # Datasette would show the inspect file's counts beside the file's rows.
-                    return (f"has {count:,} rows in {table} but the --inspect-file says {expected:,}: "
-                            "the inspect file is from another build; run `datasette inspect` again (make serve does)")
-        for (table,) in tables:
-            quoted = '"' + table.replace('"', '""') + '"'
-            columns = [row[1] for row in conn.execute(f"pragma table_info({quoted})")]
-            lengths = ", ".join('max(length(cast("{}" as blob)))'.format(c.replace('"', '""')) for c in columns)
-            for column, size in zip(columns, conn.execute(f"select {lengths} from {quoted}").fetchone()):
-                if size is not None and size > max_value_bytes:
-                    return (f"holds a value of {size:,} bytes in {table}.{column}, more than the {max_value_bytes:,} "
-                            "a query may read (raise max_value_bytes, see plugins/hardening.py)")
+            problem = check_table(conn, table, max_value_bytes, inspected)
+            if problem:
+                return problem
     except sqlite3.DatabaseError as error:
         return f"is not a sound SQLite database ({error})"
     finally:
         conn.close()
+    return None
+
+
+def check_table(conn, table, max_value_bytes, inspected):
+    """Row count against the inspect file and longest value against the limit,
+    in one pass over the table (a full read of a big table costs seconds)."""
+    quoted = '"' + table.replace('"', '""') + '"'
+    columns = [row[1] for row in conn.execute(f"pragma table_info({quoted})")]
+    lengths = "".join(', max(length(cast("{}" as blob)))'.format(c.replace('"', '""')) for c in columns)
+    count, *sizes = conn.execute(f"select count(*){lengths} from {quoted}").fetchone()
+    expected = ((inspected or {}).get("tables") or {}).get(table, {}).get("count")
+    if expected is not None and count != expected:
+        # Datasette would show the inspect file's counts beside the file's rows.
+        return (f"has {count:,} rows in {table} but the --inspect-file says {expected:,}: "
+                "the inspect file is from another build; run `datasette inspect` again (make serve does)")
+    for column, size in zip(columns, sizes):
+        if size is not None and size > max_value_bytes:
+            return (f"holds a value of {size:,} bytes in {table}.{column}, more than the {max_value_bytes:,} "
+                    "a query may read (raise max_value_bytes, see plugins/hardening.py)")
     return None
 
 
