@@ -16,7 +16,7 @@ SERVE_PY := $(VENV)/bin/python
 TEST_PY := $(TEST_VENV)/bin/python
 SETTINGS = $(shell $(PYTHON) scripts/datasette_args.py settings)
 INSTALLS = $(shell $(PYTHON) scripts/datasette_args.py install)
-DATASETTE_FILES := --metadata metadata.yml --plugins-dir plugins --template-dir templates
+DATASETTE_FILES = $(shell $(PYTHON) scripts/datasette_args.py files)
 
 .PHONY: serve build check test bench load package publish-cloudrun publish-fly clean
 
@@ -36,15 +36,9 @@ build: $(VENV)/.installed  ## validate data/ and (re)build the database atomical
 check: $(VENV)/.installed  ## validate data/ without writing anything
 	$(SERVE_PY) build.py --data data --check
 
-inspect.json: $(DB)
-	$(VENV)/bin/datasette inspect $(DB) --inspect-file inspect.json
-
-$(DB): build
-
 serve: build  ## build, then serve on http://$(HOST):$(PORT)
 	$(VENV)/bin/datasette inspect $(DB) --inspect-file inspect.json
-	exec $(VENV)/bin/datasette serve -i $(DB) --inspect-file inspect.json \
-		$(DATASETTE_FILES) --host $(HOST) --port $(PORT) $(SETTINGS)
+	exec $(VENV)/bin/datasette $(shell $(PYTHON) scripts/datasette_args.py serve $(DB) inspect.json $(HOST) $(PORT))
 
 test: $(TEST_VENV)/.installed $(VENV)/.installed  ## every test, browser tests included
 	$(TEST_PY) -m pytest $(PYTEST_ARGS)

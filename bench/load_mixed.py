@@ -93,11 +93,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def setting_flags():
+def serve_args(db, inspect_file, port):
     sys.path.insert(0, str(ROOT / "scripts"))
-    import datasette_args
+    import datasette_args  # the arguments `make serve` uses
 
-    return datasette_args.setting_flags()
+    return datasette_args.serve_args(db, inspect_file, "127.0.0.1", port)
 
 
 @contextlib.contextmanager
@@ -107,10 +107,7 @@ def serving(db, python, log_path):
     subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
                    check=True, timeout=START_TIMEOUT)
     port = free_port()
-    command = [python, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect_file),
-               "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
-               "--template-dir", str(ROOT / "templates"), "--host", "127.0.0.1", "--port", str(port),
-               *setting_flags()]
+    command = [python, "-m", "datasette", *serve_args(db, inspect_file, port)]
     with open(log_path, "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)

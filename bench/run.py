@@ -46,7 +46,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -58,7 +57,6 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-import generate  # noqa: E402  (bench/generate.py: vocabulary for search words)
 from pipeline import loader  # noqa: E402
 from pipeline.schema import load_package  # noqa: E402
 
@@ -417,16 +415,10 @@ class Server:
         inspect = self.db_path.with_name("inspect.json")
         if not inspect.exists() or inspect.stat().st_mtime < self.db_path.stat().st_mtime:
             subprocess.run([datasette, "inspect", str(self.db_path), "--inspect-file", str(inspect)], check=True, cwd=ROOT)
-        settings = subprocess.run([sys.executable, str(ROOT / "scripts" / "datasette_args.py"), "settings"],
-                                  check=True, capture_output=True, text=True).stdout
-        files = []
-        for flag, path in (("--metadata", "metadata.yml"), ("--plugins-dir", "plugins"), ("--template-dir", "templates")):
-            if (ROOT / path).exists():
-                files += [flag, path]
-            else:
-                log(f"note: {path} is missing; serving without it")
-        return [datasette, "serve", "-i", str(self.db_path), "--inspect-file", str(inspect), *files,
-                "--host", "127.0.0.1", "--port", str(self.port), *shlex.split(settings), *self.extra]
+        arguments = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "datasette_args.py"), "serve", str(self.db_path), str(inspect),
+             "127.0.0.1", str(self.port)], check=True, capture_output=True, text=True).stdout
+        return [datasette, *shlex.split(arguments), *self.extra]
 
     def __enter__(self):
         self.log_file = open(self.log_path, "ab")

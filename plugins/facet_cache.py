@@ -15,9 +15,9 @@ busy this way.
 
 import asyncio
 import collections
+import sqlite3
 
 import datasette.database
-from datasette import hookimpl
 
 MAX_ENTRIES = 1024  # cached results per database
 MAX_ROWS = 1000  # results larger than this are not kept
@@ -100,17 +100,10 @@ async def compute_in_background(db, execute, sql, params, key):
     cache.background_runs += 1
     try:
         cache.put(key, await execute(db, sql, params, truncate=False, custom_time_limit=BACKGROUND_TIME_LIMIT_MS))
-    except Exception:  # noqa: BLE001 - a failed warm-up only means no cache entry
-        pass
+    except (datasette.database.QueryInterrupted, sqlite3.Error):
+        pass  # still too slow, or refused: the facet stays uncached and times out as before
     finally:
         cache.background_busy = False
 
 
-install()
-
-
-@hookimpl
-def startup(datasette):
-    # Nothing to do at startup: the wrapper above is installed on import. The
-    # hook only makes the plugin show in /-/plugins.json.
-    return None
+install()  # on import: Datasette imports every file in --plugins-dir

@@ -2,10 +2,14 @@
 """Print the Datasette arguments shared by `make serve`, `make package` and `make publish-*`.
 
 The settings live in settings.json and the plugins in pyproject.toml; this
-script turns them into command-line flags so the three commands cannot drift.
+script turns them into command-line flags so the commands cannot drift. The
+tests and the benchmarks import serve_args() to serve exactly as `make serve`.
+Paths are relative to the repository root, where all of them run.
 
     python scripts/datasette_args.py settings   # --setting NAME VALUE ...
     python scripts/datasette_args.py install    # --install PLUGIN ... (for package/publish)
+    python scripts/datasette_args.py files      # --metadata ... --plugins-dir ... --template-dir ...
+    python scripts/datasette_args.py serve DB INSPECT_FILE HOST PORT   # all of `datasette serve`'s arguments
 """
 
 import json
@@ -26,6 +30,16 @@ def setting_flags():
     return flags
 
 
+def file_flags():
+    return ["--metadata", "metadata.yml", "--plugins-dir", "plugins", "--template-dir", "templates"]
+
+
+def serve_args(db, inspect_file=None, host="127.0.0.1", port=8001):
+    """Everything after `datasette`: the database immutable (-i), its inspect file, our files and settings."""
+    inspect = ["--inspect-file", str(inspect_file)] if inspect_file else []
+    return ["serve", "-i", str(db), *inspect, *file_flags(), "--host", host, "--port", str(port), *setting_flags()]
+
+
 def install_flags():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     flags = []
@@ -36,7 +50,10 @@ def install_flags():
 
 
 if __name__ == "__main__":
-    kinds = {"settings": setting_flags, "install": install_flags}
-    if len(sys.argv) != 2 or sys.argv[1] not in kinds:
-        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(kinds)}}}")
-    print(shlex.join(kinds[sys.argv[1]]()))
+    kinds = {"settings": setting_flags, "install": install_flags, "files": file_flags, "serve": serve_args}
+    if len(sys.argv) < 2 or sys.argv[1] not in kinds:
+        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(kinds)}}} [arguments]")
+    try:
+        print(shlex.join(kinds[sys.argv[1]](*sys.argv[2:])))
+    except TypeError:
+        sys.exit(f"usage: {sys.argv[0]} serve DB INSPECT_FILE HOST PORT")

@@ -1,5 +1,6 @@
 """Shared fixtures: the real dataset built once per session, and a Datasette client on it."""
 
+import hashlib
 import json
 import shutil
 import sys
@@ -48,17 +49,26 @@ def metadata():
     return yaml.safe_load((ROOT / "metadata.yml").read_text())
 
 
-@pytest.fixture(scope="session")
-def datasette(built_db):
-    """The site as `make serve` configures it, in process (no network)."""
+def site_for(*databases, mutable=(), **setting_overrides):
+    """An in-process Datasette configured as `make serve` configures it
+    (databases immutable, as with `datasette serve -i`)."""
     from datasette.app import Datasette
 
-    ds = Datasette(
-        [],
-        immutables=[str(built_db)],  # as `datasette serve -i`
+    return Datasette(
+        [str(db) for db in mutable],
+        immutables=[str(db) for db in databases],
         metadata=metadata(),
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
-        settings=settings(),
+        settings={**settings(), **setting_overrides},
     )
-    return ds
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def datasette(built_db):
+    """The site as `make serve` configures it, in process (no network)."""
+    return site_for(built_db)

@@ -2,11 +2,13 @@
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -22,14 +24,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def serve_command(db_path, port, python=sys.executable):
-    """The command `make serve` runs, for a given database and port."""
-    flags = datasette_args.setting_flags()
-    return [
-        python, "-m", "datasette", "serve", "-i", str(db_path),
-        "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
-        "--template-dir", str(ROOT / "templates"), "--host", "127.0.0.1", "--port", str(port), *flags,
-    ]
+def serve_command(db_path, port, python=sys.executable, inspect_file=None):
+    """The command `make serve` runs, for a given database and port (run it from ROOT)."""
+    return [python, "-m", "datasette", *datasette_args.serve_args(db_path, inspect_file, "127.0.0.1", port)]
 
 
 def wait_until_up(url, process, timeout):
@@ -46,19 +43,75 @@ def wait_until_up(url, process, timeout):
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+class Server:
+    """A server started by `running`: its address, its process, and plain HTTP helpers."""
+
+    def __init__(self, port, process, log_path=None):
+        self.base, self.port, self.process, self.log_path = f"http://127.0.0.1:{port}", port, process, log_path
+
+    def get(self, path, timeout=30):
+        """(status, headers, body) without following redirects."""
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(self.base + path, timeout=timeout) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def raw_get(self, target):
+        """Send the request line exactly as given (no client-side normalisation)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode("latin-1"))
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return int(head[0].split()[1]), headers
+
+    def peak_memory_kb(self):
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 @contextlib.contextmanager
-def running(command, port, timeout=60, cwd=ROOT, log=None):
-    """Run `command` in its own process group; yield its base URL; stop it by pid."""
+def running(command, port, timeout=60, cwd=ROOT, log_path=None):
+    """Run `command` in its own process group; yield it as a Server; stop it by pid."""
+    log = open(log_path, "wb") if log_path else None
     process = subprocess.Popen(
         command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL,
         stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
+    server = Server(port, process, log_path)
     try:
-        wait_until_up(base + "/-/versions.json", process, timeout)
-        yield base
+        wait_until_up(server.base + "/-/versions.json", process, timeout)
+        yield server
     finally:
         stop(process)
+        if log:
+            log.close()
+
+
+@contextlib.contextmanager
+def serving(db, python=sys.executable, timeout=60):
+    """`datasette serve` as `make serve` runs it (inspect file included) on a free
+    127.0.0.1 port, its output in a log file next to the database."""
+    db = Path(db)
+    inspect_file = db.with_suffix(".inspect.json")
+    subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
+                   check=True, timeout=timeout, capture_output=True)
+    port = free_port()
+    command = serve_command(db, port, python=python, inspect_file=inspect_file)
+    with running(command, port, timeout, log_path=db.with_name(f"{db.stem}.{port}.log")) as server:
+        yield server
 
 
 def stop(process, grace=10):

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def site(built_db):
     port = free_port()
-    with running(serve_command(built_db, port), port) as base:
-        yield base
+    with running(serve_command(built_db, port), port) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")

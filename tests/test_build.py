@@ -7,7 +7,6 @@ Bad inputs are made from the real data package (see helpers_bad_data.py).
 """
 
 import csv
-import hashlib
 import shutil
 import signal
 import sqlite3
@@ -19,15 +18,12 @@ from pathlib import Path
 import pytest
 
 import build
+from conftest import sha256
 from helpers_bad_data import BOM, DataDir, day_after, day_before, misspell, words_around
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 REAL = DataDir(DATA)  # read only: to name the parametrised cases
-
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def temporary_files(directory):

@@ -1,21 +1,14 @@
 """plugins/facet_cache.py: facet counts of an immutable database are computed once."""
 
 import asyncio
-import json
 import sqlite3
 
 import pytest
-from datasette.app import Datasette
-
-from conftest import ROOT, metadata, settings
+from conftest import site_for
 
 
 def site(path, immutable=True, **overrides):
-    return Datasette(
-        [] if immutable else [str(path)], immutables=[str(path)] if immutable else [],
-        metadata=metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
-        settings={**settings(), **overrides},
-    )
+    return site_for(path, **overrides) if immutable else site_for(mutable=[path], **overrides)
 
 
 def facet_counts(response):

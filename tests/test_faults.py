@@ -19,15 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT
-from server import free_port, serve_command, stop
-from test_security import serving
+from conftest import DATA, ROOT, sha256
+from server import free_port, serve_command, serving, stop
 
 PARTICIPANTS = 17  # in data/participants.csv
-
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def add_participants(data_dir, count):

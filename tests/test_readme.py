@@ -26,8 +26,8 @@ def test_readme_has_examples():
 @pytest.fixture(scope="module")
 def site(built_db):
     port = free_port()
-    with running(serve_command(built_db, port), port) as base:
-        yield base
+    with running(serve_command(built_db, port), port) as server:
+        yield server.base
 
 
 @pytest.mark.parametrize("url", readme_urls())

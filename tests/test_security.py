@@ -10,12 +10,9 @@ real metadata, plugins, templates and settings. Tests that need the wire
 real `datasette serve` on 127.0.0.1."""
 
 import asyncio
-import contextlib
 import csv
-import hashlib
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,8 +26,8 @@ from pathlib import Path
 import pytest
 
 import build
-from conftest import DATA, ROOT, metadata, settings
-from server import free_port, serve_command, stop, wait_until_up
+from conftest import DATA, ROOT, settings, sha256, site_for
+from server import serving
 
 SETTINGS = settings()
 TIME_LIMIT = SETTINGS["sql_time_limit_ms"] / 1000
@@ -51,79 +48,8 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def site_for(*databases):
-    """An in-process Datasette configured like `make serve` (databases immutable)."""
-    from datasette.app import Datasette
-
-    return Datasette([], immutables=[str(db) for db in databases], metadata=metadata(),
-                     plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"), settings=SETTINGS)
-
-
 async def sql(ds, query, database="antitrafficking"):
     return await ds.client.get(f"/{database}.json?" + urllib.parse.urlencode({"sql": query}))
-
-
-@contextlib.contextmanager
-def serving(db, python=sys.executable, timeout=60):
-    """`datasette serve` as `make serve` runs it (inspect file included) on a free
-    127.0.0.1 port, its output in a log file; stopped by its own pid."""
-    db = Path(db)
-    inspect_file = db.with_suffix(".inspect.json")
-    subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
-                   check=True, timeout=timeout, capture_output=True)
-    port = free_port()
-    log_path = db.with_name(f"{db.stem}.{port}.log")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            serve_command(db, port, python=python) + ["--inspect-file", str(inspect_file)],
-            cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        server = Server(f"http://127.0.0.1:{port}", port, process, log_path)
-        try:
-            wait_until_up(server.base + "/-/versions.json", process, timeout)
-            yield server
-        finally:
-            stop(process)
-
-
-class Server:
-    def __init__(self, base, port, process, log_path):
-        self.base, self.port, self.process, self.log_path = base, port, process, log_path
-
-    def get(self, path, timeout=30):
-        """(status, headers, body) without following redirects."""
-        opener = urllib.request.build_opener(NoRedirect)
-        try:
-            with opener.open(self.base + path, timeout=timeout) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read()
-
-    def raw_get(self, target):
-        """Send the request line exactly as given (no client-side normalisation)."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
-            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode("latin-1"))
-            data = b""
-            while chunk := sock.recv(65536):
-                data += chunk
-        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-        headers = {}
-        for line in head[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return int(head[0].split()[1]), headers
-
-    def peak_memory_kb(self):
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -427,25 +353,21 @@ async def test_script_and_javascript_url_in_sql_results_are_escaped(site):
     assert not JAVASCRIPT_HREF.search(response.text)
 
 
-async def test_script_in_an_sql_error_page_is_escaped(site):
-    response = await site.client.get("/antitrafficking?" + urllib.parse.urlencode({"sql": "select <script>alert(3)</script>"}))
-    assert response.status_code == 400
-    assert "<script>alert(3)</script>" not in response.text
-    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in response.text
+ERROR_PAGES = {
+    "sql error": ("/antitrafficking?" + urllib.parse.urlencode({"sql": "select <script>alert(3)</script>"}),
+                  400, "<script>alert(3)</script>", "&lt;script&gt;alert(3)&lt;/script&gt;"),
+    "sort error": ("/antitrafficking/events?_sort=<script>alert(4)</script>",
+                   400, "<script>alert(4)</script>", "Cannot sort table by &lt;script&gt;alert(4)&lt;/script&gt;"),
+    "not found": ("/antitrafficking/~3Cscript~3Ealert(5)~3C~2Fscript~3E", 404, "<script>alert(5)", "Table not found"),
+}
 
 
-async def test_script_in_a_sort_error_page_is_escaped(site):
-    response = await site.client.get("/antitrafficking/events?_sort=<script>alert(4)</script>")
-    assert response.status_code == 400
-    assert "<script>alert(4)</script>" not in response.text
-    assert "Cannot sort table by &lt;script&gt;alert(4)&lt;/script&gt;" in response.text
-
-
-async def test_script_in_a_not_found_path_is_escaped(site):
-    response = await site.client.get("/antitrafficking/~3Cscript~3Ealert(5)~3C~2Fscript~3E")
-    assert response.status_code == 404
-    assert "<script>alert(5)" not in response.text
-    assert "Table not found" in response.text
+@pytest.mark.parametrize("path, status, raw, shown", ERROR_PAGES.values(), ids=ERROR_PAGES.keys())
+async def test_script_in_an_error_page_is_escaped(site, path, status, raw, shown):
+    response = await site.client.get(path)
+    assert response.status_code == status
+    assert raw not in response.text
+    assert shown in response.text
 
 
 # -- no redirect leaves the site ---------------------------------------------------------------

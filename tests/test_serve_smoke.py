@@ -8,9 +8,10 @@ from server import ROOT, free_port, running
 
 def test_make_serve_starts_and_answers(tmp_path):
     port = free_port()
-    log = open(tmp_path / "serve.log", "wb")
     # First run may create .venv and install: allow for it, bounded.
-    with running(["make", "serve", "HOST=127.0.0.1", f"PORT={port}"], port, timeout=600, log=log) as base:
+    command = ["make", "serve", "HOST=127.0.0.1", f"PORT={port}"]
+    with running(command, port, timeout=600, log_path=tmp_path / "serve.log") as server:
+        base = server.base
         with urllib.request.urlopen(base + "/antitrafficking/events.json?_shape=array", timeout=10) as response:
             events = json.load(response)
         with urllib.request.urlopen(base + "/-/settings.json", timeout=10) as response:
