@@ -37,3 +37,16 @@ def test_readme_url_answers(site, url):
         assert response.status == 200
         body = response.read()
     assert body, url
+
+
+def test_readme_serve_command_is_the_one_make_serve_runs():
+    import shlex
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import datasette_args
+
+    block = README.split("### The serve command", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    serve_line = next(line for line in block.replace("\\\n", " ").splitlines() if line.startswith("datasette serve"))
+    expected = datasette_args.serve_args("antitrafficking.db", "inspect.json", "127.0.0.1", 8001)
+    assert shlex.split(serve_line) == ["datasette", *expected]
