@@ -33,11 +33,8 @@ import contextlib
 import hashlib
 import http.client
 import json
-import os
 import random
 import re
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -48,6 +45,9 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from local_server import serving  # noqa: E402  (serves as `make serve` does)
 OUT = ROOT / "bench" / "out" / "load_mixed"
 DB_NAME = "antitrafficking"
 START_TIMEOUT = 180  # seconds for the server to answer (inspect and the startup check read the whole file)
@@ -86,57 +86,6 @@ def dataset(rows, seed):
 
 
 # -- the server ---------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve_args(db, inspect_file, port):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import datasette_args  # the arguments `make serve` uses
-
-    return datasette_args.serve_args(db, inspect_file, "127.0.0.1", port)
-
-
-@contextlib.contextmanager
-def serving(db, python, log_path):
-    """`make serve`'s command on 127.0.0.1: yields (base URL, process); stops it by its pid."""
-    inspect_file = log_path.with_suffix(".inspect.json")
-    subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
-                   check=True, timeout=START_TIMEOUT)
-    port = free_port()
-    command = [python, "-m", "datasette", *serve_args(db, inspect_file, port)]
-    with open(log_path, "wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}; see {log_path}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/-/versions.json")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the server did not answer within {START_TIMEOUT} s")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(15)
-
 
 def peak_memory_mb(pid):
     with contextlib.suppress(OSError):
@@ -334,7 +283,8 @@ def main(argv=None):
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         participation_rows = conn.execute("select count(*) from event_participants").fetchone()[0]
     mix = request_mix(ids)
-    with serving(db, serve_python, log_path) as (base, process):
+    with serving(db, serve_python, timeout=START_TIMEOUT, log_path=log_path) as server:
+        base, process = server.base, server.process
         memory_before = peak_memory_mb(process.pid)
         log(f"serving {db} ({participation_rows:,} participation rows) at {base}; "
             f"{args.concurrency} clients for {args.duration:g} s ...")

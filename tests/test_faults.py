@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT, sha256
-from server import free_port, serve_command, serving, stop
+from local_server import free_port, serve_command, serving, stop
 
 PARTICIPANTS = 17  # in data/participants.csv
 

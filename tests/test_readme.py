@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from server import ROOT, free_port, running, serve_command
+from local_server import ROOT, free_port, running, serve_command
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LOCAL = "http://127.0.0.1:8001"
@@ -41,9 +41,7 @@ def test_readme_url_answers(site, url):
 
 def test_readme_serve_command_is_the_one_make_serve_runs():
     import shlex
-    import sys
 
-    sys.path.insert(0, str(ROOT / "scripts"))
     import datasette_args
 
     block = README.split("### The serve command", 1)[1].split("```sh", 1)[1].split("```", 1)[0]

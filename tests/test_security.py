@@ -27,7 +27,7 @@ import pytest
 
 import build
 from conftest import DATA, ROOT, settings, sha256, site_for
-from server import serving
+from local_server import serving
 
 SETTINGS = settings()
 TIME_LIMIT = SETTINGS["sql_time_limit_ms"] / 1000

@@ -3,7 +3,7 @@
 import json
 import urllib.request
 
-from server import ROOT, free_port, running
+from local_server import ROOT, free_port, running
 
 
 def test_make_serve_starts_and_answers(tmp_path):
@@ -25,9 +25,7 @@ def test_make_serve_starts_and_answers(tmp_path):
 def test_publish_commands_carry_the_same_settings_and_plugins():
     import shlex
     import subprocess
-    import sys
 
-    sys.path.insert(0, str(ROOT / "scripts"))
     import datasette_args
 
     for target in ("publish-cloudrun", "publish-fly"):

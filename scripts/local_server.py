@@ -1,4 +1,6 @@
-"""Start a real server on 127.0.0.1 for a bounded time and stop it by its own process id."""
+"""Start a real server on 127.0.0.1 for a bounded time and stop it by its own process id.
+
+Used by the tests and by bench/load_mixed.py: both serve as `make serve` does."""
 
 import contextlib
 import os
@@ -12,10 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+import datasette_args  # the arguments `make serve` uses (scripts/, beside this file)
 
-import datasette_args  # noqa: E402  (the flags `make serve` uses, from settings.json)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port():
@@ -101,16 +102,16 @@ def running(command, port, timeout=60, cwd=ROOT, log_path=None):
 
 
 @contextlib.contextmanager
-def serving(db, python=sys.executable, timeout=60):
+def serving(db, python=sys.executable, timeout=60, log_path=None):
     """`datasette serve` as `make serve` runs it (inspect file included) on a free
-    127.0.0.1 port, its output in a log file next to the database."""
+    127.0.0.1 port, its output in a log file (by default next to the database)."""
     db = Path(db)
     inspect_file = db.with_suffix(".inspect.json")
     subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
                    check=True, timeout=timeout, capture_output=True)
     port = free_port()
     command = serve_command(db, port, python=python, inspect_file=inspect_file)
-    with running(command, port, timeout, log_path=db.with_name(f"{db.stem}.{port}.log")) as server:
+    with running(command, port, timeout, log_path=log_path or db.with_name(f"{db.stem}.{port}.log")) as server:
         yield server
 
 
