@@ -86,7 +86,7 @@ def build(data_dir, output, check_only=False, max_errors=ERROR_CAP, progress=Non
         if report:
             db.conn.close()
             raise InvalidData(report)
-        loader.finish(db, temporary)
+        loader.finish(db)
     return package
 
 

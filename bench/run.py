@@ -17,7 +17,7 @@ memory of its processes (from wait4):
   4. the sqlite3 shell's .import into tables created with build.py's schema:
      the practical floor (staged in a temporary table, so that empty cells
      become NULL as build.py stores them)
-  4b. (4) plus build.py's indexes, full-text search, views, ANALYZE and VACUUM:
+  4b. (4) plus build.py's indexes, full-text search, views and ANALYZE:
      build.py's output without its checks
 
 Serve: the database built by (1) is served as `make serve` serves it, and
@@ -180,7 +180,7 @@ def table_schema_sql(package):
 
 
 def post_processing_sql(reference_db, package):
-    """build.py's indexes, search tables, views, ANALYZE and VACUUM, as SQL for the sqlite3 shell."""
+    """build.py's indexes, search tables, views and ANALYZE, as SQL for the sqlite3 shell."""
     conn = sqlite3.connect(reference_db)
     statements = [row[0] + ";" for row in conn.execute(
         "select sql from sqlite_master where type = 'index' and sql is not null "
@@ -192,7 +192,7 @@ def post_processing_sql(reference_db, package):
                                      f"select rowid, {listed} from {loader.quote_identifier(table)};"]
     statements += [row[0] + ";" for row in conn.execute("select sql from sqlite_master where type = 'view'")]
     conn.close()
-    return statements + ["analyze;", "vacuum;"]
+    return statements + [loader.ANALYSIS_LIMIT_PRAGMA + ";", "analyze;"]
 
 
 def sqlite3_script(package, data, schema, extra=()):
@@ -241,7 +241,7 @@ def build_cases(package, data, work, reference_db):
         full = work / "floor-post.sql"
         full.write_text(sqlite3_script(package, data, schema, post_processing_sql(reference_db, package)))
         cases["sqlite3"] = ("4. sqlite3 .import (floor)", lambda out: [([sqlite3_cli, str(out)], floor)])
-        cases["sqlite3+post"] = ("4b. sqlite3 .import + build.py's indexes, FTS, ANALYZE, VACUUM",
+        cases["sqlite3+post"] = ("4b. sqlite3 .import + build.py's indexes, FTS, ANALYZE",
                                  lambda out: [([sqlite3_cli, str(out)], full)])
     return cases
 
@@ -315,7 +315,7 @@ def timed(module, name, label):
     setattr(module, name, wrapper)
 timed(build.Ingest, "run", "read, check and insert")
 for name, label in [("create_indexes", "indexes"), ("create_search", "full-text search"),
-                    ("integrity_problems", "foreign_key_check + integrity_check"), ("finish", "ANALYZE + VACUUM")]:
+                    ("integrity_problems", "foreign_key_check + quick_check"), ("finish", "ANALYZE")]:
     timed(loader, name, label)
 timed(atomic, "_flush_to_disk", "fsync")
 started = time.perf_counter()

@@ -14,7 +14,7 @@ DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_string(text):
-    if text[:1].isspace() or text[-1:].isspace():
+    if text != text.strip():
         raise ValueError(f"{text[:40]!r} has leading or trailing whitespace (expected it removed)")
     return text
 
@@ -55,9 +55,11 @@ def compile_field(field, missing_values):
     parse = PARSERS[field.type]
     rules = _constraint_rules(field.constraints)
     required = field.required
+    # Called for every cell of every row: the common cases skip what they do not need.
+    only_empty_is_missing = missing_values == frozenset({""})
 
     def check(text):
-        if text in missing_values:
+        if (not text) if only_empty_is_missing else (text in missing_values):
             if required:
                 raise ValueError("missing value (this column is required)")
             return None

@@ -19,10 +19,11 @@ class SourceTexts:
 
     @functools.lru_cache(maxsize=100_000)
     def contains(self, source_id, passage):
-        """True if `passage` is in the source as whole words (not "rafficking in nor")."""
+        """True if `passage`, its whitespace already normalized, is in the source
+        as whole words (not "rafficking in nor")."""
         # Rows of one press release repeat the same passages: the cache makes
         # the check nearly free at a million rows.
-        wanted, text = normalize_space(passage), self.texts[source_id]
+        wanted, text = passage, self.texts[source_id]
         start = text.find(wanted) if wanted else -1
         while start != -1:
             end = start + len(wanted)

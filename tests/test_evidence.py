@@ -1,0 +1,48 @@
+"""The verbatim check behind every evidence passage and quote (pipeline/evidence.py)."""
+
+import pytest
+
+from pipeline.evidence import SourceTexts
+
+TEXT = """DUSHANBE, 13 April 2011 - The OSCE Office in Tajikistan (OSCE) hosted
+consultations on anti-trafficking.  The consultations on anti-trafficking ended."""
+
+
+@pytest.fixture
+def sources():
+    texts = SourceTexts()
+    texts.add("release", TEXT)
+    return texts
+
+
+@pytest.mark.parametrize("passage", [
+    "The OSCE Office in Tajikistan (OSCE) hosted consultations on anti-trafficking.",  # across a line break
+    "consultations on anti-trafficking ended.",  # the second of two places it starts
+    "OSCE) hosted",  # starts after a bracket
+    "DUSHANBE",  # the very start of the text
+    "trafficking ended.",  # after a hyphen, not a letter
+])
+def test_whole_word_passages_are_found(sources, passage):
+    assert sources.contains("release", passage)
+
+
+@pytest.mark.parametrize("passage", [
+    "SHANBE, 13 April",  # part of a word
+    "The OSCE Office in Tajikistan (OSCE) hosted consultations on anti-traffick",  # ends inside a word
+    "The OSCE Office in Tajikistan hosted",  # words left out
+    "",
+])
+def test_other_passages_are_not(sources, passage):
+    assert not sources.contains("release", passage)
+
+
+@pytest.mark.parametrize("passage", [
+    "trafficking rules.",
+    "OSCE) rules.",  # starts after a bracket
+])
+def test_a_passage_inside_a_longer_word_first_is_found_where_it_is_whole(passage):
+    texts = SourceTexts()
+    texts.add("s", "Antitrafficking rules. (XOSCE) rules. trafficking rules. (OSCE) rules.")
+    assert texts.contains("s", passage)
+    texts.add("s", "Antitrafficking rules. (XOSCE) rules.")
+    assert not texts.contains("s", passage)
