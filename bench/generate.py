@@ -5,11 +5,11 @@
 
 Sizes follow the participants count N: N participants, N/10 events, N/10
 locations, 3N event_participants rows (30 per event), N/20 quotes, N/100
-topics, 3 topics per event, and one source document per 100 events (N/1000
+topics, 3 topics per event, and one source document per 5 events (N/50
 sources). Each source is a synthetic press-release-like text written from
-the rows that cite it (about 75 KB: it reports a hundred events), so names
-appear in the text and every evidence passage and quote is copied word for
-word from it. Hierarchies
+the rows that cite it (about 3.5 KB, the size of a real release: the seed
+is 2.2 KB and reports three events), so names appear in the text and every
+evidence passage and quote is copied word for word from it. Hierarchies
 (places in regions in countries, offices and people in organisations,
 sub-events within their parent's dates) and every enum, pattern, minimum,
 maximum, date and foreign-key rule of the package hold, so build.py accepts
@@ -58,6 +58,10 @@ LAST_NAMES = ["Rakhimov", "Karimov", "Saidov", "Nazarov", "Yusupov", "Abdullaev"
               "Muratov", "Orazov", "Kasymov", "Usmonov", "Jurayev", "Hakimov", "Odinaev", "Davletov", "Mamedov", "Nielsen"]
 MINISTRIES = ["Internal Affairs", "Foreign Affairs", "Labour, Migration and Employment", "Justice", "Education and Science",
               "Health and Social Protection", "Youth and Sports", "Economic Development"]
+# A source reports about five events with their participants, like a real press release.
+PARTICIPANTS_PER_SOURCE = 50
+TOPICS_PER_EVENT = 3
+
 HUBS = [  # (name, abbreviation, wikidata): international organisations many events involve
     ("Organization for Security and Co-operation in Europe", "OSCE", "Q81299"),
     ("International Organization for Migration", "IOM", "Q206479"),
@@ -187,7 +191,8 @@ class Generator:
         self.n = participants
         self.out = Path(out)
         self.seed = seed
-        self.sources = max(1, participants // 1000)
+        self.sources = max(1, participants // PARTICIPANTS_PER_SOURCE)
+        self.topic_ids = []  # every topic so far: an event may be tagged with any of them
         self.rng = random.Random(f"{seed}-global")
         self.writers, self.handles = {}, []
 
@@ -431,17 +436,18 @@ class Generator:
             writer.writerow([f"{speaker}-q{index}", event_id, speaker, said, source_id, evidence, note(rng)])
         t_lo = (self.n // 100) * number // sources
         t_hi = (self.n // 100) * (number + 1) // sources
-        topic_ids = []
+        if number == 0:
+            t_hi = max(t_hi, TOPICS_PER_EVENT)  # so that the first events have topics to be tagged with
         writer = self.writers["topics"]
-        for index in range(t_lo, max(t_hi, t_lo + 1)):
+        for index in range(max(t_lo, len(self.topic_ids)), t_hi):
             name = topic_names[(index - t_lo) % len(topic_names)]
             topic_id = f"{words(slug(name), 6)}-{base36(index)}"
-            topic_ids.append(topic_id)
+            self.topic_ids.append(topic_id)
             writer.writerow([topic_id, name[0].upper() + name[1:], f"Work on {name}, as the release describes it.",
                              source_id, passage(rng, text, None)])
         writer = self.writers["event_topics"]
         for event_id in participations:
-            for topic_id in rng.sample(topic_ids, min(3, len(topic_ids))):
+            for topic_id in rng.sample(self.topic_ids, TOPICS_PER_EVENT):
                 writer.writerow([event_id, topic_id, source_id, passage(rng, text, event_id)])
         return text, source_id
 

@@ -68,7 +68,7 @@ from datasette import Response, hookimpl
 DEFAULTS = {
     # Longest string or blob a query may make or read (SQLITE_LIMIT_LENGTH).
     # The longest value stored today is a 2 KB source text; the benchmark's
-    # synthetic sources reach 80 KB.
+    # synthetic sources are about 4 KB.
     "max_value_bytes": 200_000,
     # Longest LIKE/GLOB pattern (SQLITE_LIMIT_LIKE_PATTERN_LENGTH). LIKE costs
     # (text length x pattern length): at most ~25 ms a call with the above.
