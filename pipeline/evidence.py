@@ -9,6 +9,13 @@ def normalize_space(text):
     return " ".join(text.split())
 
 
+def is_normalized(text):
+    """text == normalize_space(text), without building the normalized copy."""
+    if text.isprintable():  # then the ASCII space is its only whitespace character
+        return "  " not in text and text[:1] != " " and text[-1:] != " "
+    return text == normalize_space(text)
+
+
 class SourceTexts:
     def __init__(self):
         self.texts = {}

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .checks import compile_field, header_problems
-from .evidence import SourceTexts, normalize_space
+from .evidence import SourceTexts, is_normalized
 from .loader import insert_statement
 from .reader import CsvProblem, read_rows
 
@@ -179,7 +179,7 @@ class Ingest:
             passage = values[index]
             if passage is None:
                 continue
-            if passage != normalize_space(passage):
+            if not is_normalized(passage):
                 # Stored as written, it must match the source's paragraphs
                 # (source_paragraphs, the row_evidence query) as well.
                 self.report.add(rel, line, names[index], "has line breaks or repeated spaces "

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.evidence import SourceTexts
+from pipeline.evidence import SourceTexts, is_normalized, normalize_space
 
 TEXT = """DUSHANBE, 13 April 2011 - The OSCE Office in Tajikistan (OSCE) hosted
 consultations on anti-trafficking.  The consultations on anti-trafficking ended."""
@@ -46,3 +46,11 @@ def test_a_passage_inside_a_longer_word_first_is_found_where_it_is_whole(passage
     assert texts.contains("s", passage)
     texts.add("s", "Antitrafficking rules. (XOSCE) rules.")
     assert not texts.contains("s", passage)
+
+
+@pytest.mark.parametrize("text", [
+    "one space between words", "two  spaces", " leading", "trailing ", "a\nline break", "a\ttab",
+    "a\xa0no-break space", "a\u2028line separator", "a soft\xadhyphen", "", " ", "word",
+])
+def test_is_normalized_agrees_with_normalize_space(text):
+    assert is_normalized(text) == (text == normalize_space(text))
