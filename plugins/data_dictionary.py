@@ -24,12 +24,25 @@ def get_metadata(datasette, key, database, table):
         return {}
     databases = {}
     for name, db in datasette.databases.items():
-        if db.path and os.path.exists(db.path):
-            stat = os.stat(db.path)
-            described = describe(db.path, stat.st_mtime_ns, stat.st_size)
-            if described:
-                databases[name] = {"tables": described}
+        described = described_once(db) if not db.is_mutable else described_now(db)
+        if described:
+            databases[name] = {"tables": described}
     return {"databases": databases}
+
+
+def described_once(db):
+    """An immutable database's descriptions, read at the first lookup: it cannot
+    change while served (after a swap, the server keeps answering from the old file)."""
+    if "_data_dictionary" not in db.__dict__:
+        db._data_dictionary = described_now(db)
+    return db._data_dictionary
+
+
+def described_now(db):
+    if not (db.path and os.path.exists(db.path)):
+        return {}
+    stat = os.stat(db.path)
+    return describe(db.path, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=16)
