@@ -652,8 +652,10 @@ def query_plan_problems(db_path, statements, big_tables):
             if "COVERING INDEX" in rest:
                 # Whole-index scans: facet counts, or bounded by a LIMIT (e.g. "order by id limit 1").
                 notes.append(f"index-only scan of {table} (a facet count, or bounded by a LIMIT?): {shown}")
-            elif "USING INDEX" in rest and re.search(r"\blimit\s+\d+\s*(offset\s+\d+\s*)?$", sql, re.I):
-                # A table page: rows read in index order until the LIMIT (51) is reached.
+            elif "USING INDEX" in rest and (re.search(r"\blimit\s+\d+\s*(offset\s+\d+\s*)?$", sql, re.I) or re.search(
+                    rf"\(\s*select\b[^()]*\bfrom\s+{re.escape(table)}\b[^()]*\blimit\s+\d+\s*\)", sql, re.I)):
+                # A table page, or a subquery such as (select ... order by published_date desc limit 1):
+                # rows read in index order until the LIMIT is reached.
                 notes.append(f"ordered scan of {table} stopped by the LIMIT: {shown}")
             else:
                 # "SCAN t" or "SCAN t USING INDEX i": every row, the latter in index order (to avoid a sort).
