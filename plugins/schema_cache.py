@@ -80,7 +80,8 @@ def install():
     for name in SCHEMA_QUESTIONS:
         setattr(Database, name, remembered(name, getattr(Database, name)))
     Datasette.refresh_schemas = refresh_schemas_once(Datasette.refresh_schemas)
-    Datasette._table_permission_allows = table_permission_once(Datasette._table_permission_allows)
+    if hasattr(Datasette, "_table_permission_allows"):  # not in every 0.65 release
+        Datasette._table_permission_allows = table_permission_once(Datasette._table_permission_allows)
     Database._schema_cache_installed = True
 
 

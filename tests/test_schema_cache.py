@@ -60,3 +60,15 @@ async def test_pages_are_unchanged_by_the_cache(built_db):
         page = await ds.client.get("/antitrafficking/event_participants?event_id=khujand-anti-trafficking-consultations-2011")
         assert page.status_code == 200
         assert "Maria Gratschew" in page.text
+
+
+async def test_the_catalogue_refresh_stops_once_every_database_was_seen_immutable(built_db, tmp_path):
+    immutable = site_for(built_db)
+    await immutable.client.get("/antitrafficking/events.json")
+    assert immutable._schemas_refreshed_for == tuple(sorted(immutable.databases))
+
+    copy = tmp_path / "antitrafficking.db"
+    shutil.copyfile(built_db, copy)
+    mutable = site_for(mutable=[copy])
+    await mutable.client.get("/antitrafficking/events.json")
+    assert "_schemas_refreshed_for" not in mutable.__dict__  # refreshed on every request, as Datasette does
