@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from local_server import serving  # noqa: E402  (serves as `make serve` does)
+from local_server import serving, serving_python  # noqa: E402  (serves as `make serve` does)
 OUT = ROOT / "bench" / "out" / "load_mixed"
 DB_NAME = "antitrafficking"
 START_TIMEOUT = 180  # seconds for the server to answer (inspect and the startup check read the whole file)
@@ -272,9 +272,7 @@ def main(argv=None):
         parser.error("--duration and --concurrency must be positive")
     if args.db and (args.db.name != f"{DB_NAME}.db" or not args.db.is_file()):
         parser.error(f"--db must be an existing file called {DB_NAME}.db (the name metadata.yml configures)")
-    serve_python = args.python or str(ROOT / ".venv" / "bin" / "python")
-    if not Path(serve_python).exists():
-        serve_python = sys.executable
+    serve_python = args.python or serving_python()
     db = args.db.resolve() if args.db else dataset(args.rows, args.seed)
     OUT.mkdir(parents=True, exist_ok=True)
     label = "db-" + hashlib.sha256(str(db).encode()).hexdigest()[:8] if args.db else str(max(1000, args.rows // 3))

@@ -41,8 +41,6 @@ import random
 import re
 import shlex
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -57,7 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from local_server import serving, serving_python, set_parent_death_signal  # noqa: E402  (as `make serve`)
 from pipeline import loader  # noqa: E402
 from pipeline.schema import load_package  # noqa: E402
 
@@ -81,25 +81,12 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def tool(name, prefer_serve_env=False):
-    """An executable from the serving venv, this Python's venv, or PATH."""
-    places = [Path(sys.executable).parent / name, ROOT / ".venv" / "bin" / name]
-    if prefer_serve_env:
-        places.reverse()
-    for candidate in places:
+def tool(name):
+    """An executable from this Python's venv, else the serving venv, else PATH."""
+    for candidate in (Path(sys.executable).parent / name, ROOT / ".venv" / "bin" / name):
         if candidate.exists():
             return str(candidate)
     return shutil.which(name)
-
-
-def set_parent_death_signal():
-    """Children die with this script, so no server outlives an interrupted benchmark."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def run_measured(steps, log_path):
@@ -125,12 +112,6 @@ def run_measured(steps, log_path):
             if process.returncode != 0:
                 return time.perf_counter() - started, peak_kib / 1024, f"{Path(argv[0]).name} exited {process.returncode} (see {log_path})"
     return time.perf_counter() - started, peak_kib / 1024, None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fmt(value, digits=0):
@@ -405,55 +386,6 @@ def slug(text):
 
 
 # -- serve benchmark -------------------------------------------------------------------------
-
-
-class Server:
-    """`make serve` on a free port of 127.0.0.1, stopped by its own pid."""
-
-    def __init__(self, db_path, log_path, extra=()):
-        self.db_path, self.log_path, self.extra = db_path, log_path, list(extra)
-        self.port = free_port()
-        self.process = None
-
-    def command(self):
-        datasette = tool("datasette", prefer_serve_env=True)
-        inspect = self.db_path.with_name("inspect.json")
-        if not inspect.exists() or inspect.stat().st_mtime < self.db_path.stat().st_mtime:
-            subprocess.run([datasette, "inspect", str(self.db_path), "--inspect-file", str(inspect)], check=True, cwd=ROOT)
-        arguments = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "datasette_args.py"), "serve", str(self.db_path), str(inspect),
-             "127.0.0.1", str(self.port)], check=True, capture_output=True, text=True).stdout
-        return [datasette, *shlex.split(arguments), *self.extra]
-
-    def __enter__(self):
-        self.log_file = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command(), cwd=ROOT, stdout=self.log_file, stderr=self.log_file,
-                                        preexec_fn=set_parent_death_signal)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"datasette exited {self.process.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.url("/-/versions.json"), timeout=5) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError(f"datasette did not answer within {SERVER_START_TIMEOUT} s; see {self.log_path}")
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log_file.close()
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
 
 
 def get(url, timeout=60):
@@ -748,7 +680,7 @@ def serve_benchmark(package, db_path, out, seed, duration, concurrencies, sample
 
     log("query plans: tracing every endpoint's SQL (a second server with trace_debug)")
     checks = []
-    with Server(db_path, log_path, ["--setting", "trace_debug", "1"]) as server:
+    with serving(db_path, serving_python(), SERVER_START_TIMEOUT, log_path, extra=["--setting", "trace_debug", "1"]) as server:
         for name, kind, paths in targets:
             if kind == "ceiling":
                 continue
@@ -763,7 +695,7 @@ def serve_benchmark(package, db_path, out, seed, duration, concurrencies, sample
     load = wrk_load if shutil.which("wrk") else python_load
     results["load_generator"] = "wrk (Debian)" if load is wrk_load else "python threads (bench/run.py)"
     rows = []
-    with Server(db_path, log_path) as server:
+    with serving(db_path, serving_python(), SERVER_START_TIMEOUT, log_path) as server:
         log(f"serving {db_path.relative_to(ROOT)} on {server.url('')}; warming up and checking each endpoint (answers 200) before measuring it")
         for name, kind, paths in targets:
             statuses = {}

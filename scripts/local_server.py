@@ -1,6 +1,7 @@
 """Start a real server on 127.0.0.1 for a bounded time and stop it by its own process id.
 
-Used by the tests and by bench/load_mixed.py: both serve as `make serve` does."""
+Used by the tests and by the benchmarks (bench/run.py, bench/load_mixed.py):
+all of them serve as `make serve` does."""
 
 import contextlib
 import os
@@ -25,9 +26,27 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def serve_command(db_path, port, python=sys.executable, inspect_file=None):
-    """The command `make serve` runs, for a given database and port (run it from ROOT)."""
-    return [python, "-m", "datasette", *datasette_args.serve_args(db_path, inspect_file, "127.0.0.1", port)]
+def serving_python():
+    """The Python of `make serve`'s environment (.venv) if it exists, else this one."""
+    candidate = ROOT / ".venv" / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+def serve_command(db_path, port, python=sys.executable, inspect_file=None, extra=()):
+    """The command `make serve` runs, for a given database and port (run it from ROOT),
+    with `extra` arguments after it (e.g. a --setting a benchmark needs)."""
+    return [python, "-m", "datasette", *datasette_args.serve_args(db_path, inspect_file, "127.0.0.1", port), *extra]
+
+
+def set_parent_death_signal():
+    """Run in the child before exec: it gets SIGTERM when its parent dies, so no
+    server outlives an interrupted test run or benchmark (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def wait_until_up(url, process, timeout):
@@ -49,6 +68,9 @@ class Server:
 
     def __init__(self, port, process, log_path=None):
         self.base, self.port, self.process, self.log_path = f"http://127.0.0.1:{port}", port, process, log_path
+
+    def url(self, path):
+        return self.base + path
 
     def get(self, path, timeout=30):
         """(status, headers, body) without following redirects."""
@@ -85,10 +107,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @contextlib.contextmanager
 def running(command, port, timeout=60, cwd=ROOT, log_path=None):
-    """Run `command` in its own process group; yield it as a Server; stop it by pid."""
-    log = open(log_path, "wb") if log_path else None
+    """Run `command` in its own process group; yield it as a Server; stop it by pid.
+    Its output is appended to `log_path`, if given."""
+    log = open(log_path, "ab") if log_path else None
     process = subprocess.Popen(
-        command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL,
+        command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL, preexec_fn=set_parent_death_signal,
         stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
     server = Server(port, process, log_path)
@@ -102,7 +125,7 @@ def running(command, port, timeout=60, cwd=ROOT, log_path=None):
 
 
 @contextlib.contextmanager
-def serving(db, python=sys.executable, timeout=60, log_path=None):
+def serving(db, python=sys.executable, timeout=60, log_path=None, extra=()):
     """`datasette serve` as `make serve` runs it (inspect file included) on a free
     127.0.0.1 port, its output in a log file (by default next to the database)."""
     db = Path(db)
@@ -110,7 +133,7 @@ def serving(db, python=sys.executable, timeout=60, log_path=None):
     subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
                    check=True, timeout=timeout, capture_output=True)
     port = free_port()
-    command = serve_command(db, port, python=python, inspect_file=inspect_file)
+    command = serve_command(db, port, python=python, inspect_file=inspect_file, extra=extra)
     with running(command, port, timeout, log_path=log_path or db.with_name(f"{db.stem}.{port}.log")) as server:
         yield server
 
