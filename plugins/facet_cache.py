@@ -1,10 +1,13 @@
-"""Remember facet counts of immutable databases.
+"""Remember facet counts and row counts of immutable databases.
 
 Every table page counts its default facet over the whole table: on a million
 rows that is one pass over an index per page view (70-200 ms), repeated for
 every visitor although the answer cannot change (the database is served
-immutable, `-i`). This plugin keeps the results of facet queries, keyed by
-their SQL and parameters, in a small LRU per database.
+immutable, `-i`). A searched or filtered table page also counts its rows
+(`select count(*) from ...`): for a common word in events_fts at 100 000
+events, 40-50 ms of each such page. This plugin keeps the results of both
+kinds of query, keyed by their SQL and parameters, in a small LRU per
+database and kind.
 
 A facet query that runs out of `facet_time_limit_ms` is queued to be computed
 once more in the background with a longer limit, so that later visitors get
@@ -59,10 +62,10 @@ def cache_key(sql, params):
     return sql, tuple(repr(v) for v in (params or ()))
 
 
-def cache_for(db):
-    if "_facet_cache" not in db.__dict__:
-        db._facet_cache = FacetCache()
-    return db._facet_cache
+def cache_for(db, name="_facet_cache"):
+    if name not in db.__dict__:
+        setattr(db, name, FacetCache())
+    return getattr(db, name)
 
 
 def is_facet_query(db, kwargs):
@@ -70,6 +73,12 @@ def is_facet_query(db, kwargs):
     limit = kwargs.get("custom_time_limit")
     return (not db.is_mutable and limit is not None
             and limit == db.ds.setting("facet_time_limit_ms"))
+
+
+def is_row_count_query(db, sql, kwargs):
+    """The table view's count, which it runs with no options (a query typed
+    into the SQL editor comes with a time limit and truncation, and is not kept)."""
+    return not db.is_mutable and not kwargs and sql.startswith("select count(*) from ")
 
 
 def install():
@@ -80,16 +89,17 @@ def install():
     execute = Database.execute
 
     async def cached_execute(self, sql, params=None, **kwargs):
-        if not is_facet_query(self, kwargs):
+        facet = is_facet_query(self, kwargs)
+        if not facet and not is_row_count_query(self, sql, kwargs):
             return await execute(self, sql, params, **kwargs)
-        cache, key = cache_for(self), cache_key(sql, params)
+        cache, key = cache_for(self, "_facet_cache" if facet else "_count_cache"), cache_key(sql, params)
         found = cache.get(key)
         if found is not None:
             return found
         try:
             results = await execute(self, sql, params, **kwargs)
         except datasette.database.QueryInterrupted:
-            if cache.may_queue(key):
+            if facet and cache.may_queue(key):  # a count that timed out is shown as unknown, as before
                 cache.waiting[key] = (sql, params)
                 if cache.worker is None or cache.worker.done():
                     cache.worker = asyncio.get_running_loop().create_task(compute_in_background(self, execute))

@@ -81,3 +81,38 @@ async def test_facets_that_time_out_together_are_all_computed_in_turn(slow_db):
     facets = second.json()["facet_results"]
     assert sum(item["count"] for item in facets["kind"]["results"]) == 400_000
     assert facets["name"]["results"][0]["count"] == 1  # every name once
+
+
+def counts_run(response):
+    """The `select count(*)` statements a request ran (needs trace_debug and ?_trace=1)."""
+    return [trace["sql"] for trace in response.json()["_trace"]["traces"] if trace["sql"].startswith("select count(*) from ")]
+
+
+async def test_the_row_count_of_a_searched_page_is_run_once(built_db):
+    ds = site(built_db, trace_debug=True)
+    with sqlite3.connect(built_db) as conn:
+        expected = conn.execute("select count(*) from events_fts where events_fts match 'shelters'").fetchone()[0]
+    first = await ds.client.get("/antitrafficking/events.json?_search=shelters&_trace=1")
+    second = await ds.client.get("/antitrafficking/events.json?_search=shelters&_trace=1")
+    assert first.json()["filtered_table_rows_count"] == second.json()["filtered_table_rows_count"] == expected > 0
+    assert len(counts_run(first)) == 1
+    assert counts_run(second) == []
+
+
+async def test_row_counts_of_a_mutable_database_are_run_every_time(built_db, tmp_path):
+    copy = tmp_path / "antitrafficking.db"
+    copy.write_bytes(built_db.read_bytes())
+    ds = site(copy, immutable=False, trace_debug=True)
+    for _ in range(2):
+        response = await ds.client.get("/antitrafficking/events.json?_search=shelters&_trace=1")
+        assert len(counts_run(response)) == 1
+
+
+async def test_a_count_typed_into_the_sql_editor_is_not_kept(built_db):
+    ds = site(built_db, trace_debug=True)
+    with sqlite3.connect(built_db) as conn:
+        expected = conn.execute("select count(*) from events").fetchone()[0]
+    for _ in range(2):
+        response = await ds.client.get("/antitrafficking.json?sql=select+count(*)+from+events&_trace=1")
+        assert response.json()["rows"] == [[expected]]
+        assert len(counts_run(response)) == 1

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from datasette.utils import tilde_encode
 
-from conftest import metadata
+from conftest import metadata, site_for
 
 DB = "antitrafficking"
 EVENT = "khujand-anti-trafficking-consultations-2011"
@@ -241,6 +241,17 @@ async def test_event_page_embeds_schema_org_event(datasette):
     assert [sub["name"] for sub in data["subEvent"]] == ["Opening roundtable discussion", "Visit to two shelters in Khujand"]
     visit = data["subEvent"][1]
     assert {"https://www.wikidata.org/wiki/Q81299", "https://www.wikidata.org/wiki/Q472311"} <= {a.get("sameAs") for a in visit["attendee"]}
+
+
+async def test_event_page_links_are_the_row_urls_datasette_builds(built_db):
+    site = site_for(built_db, base_url="/data/")  # as behind a proxy that serves the site under /data/
+    page = (await site.client.get(f"/{DB}/events/{EVENT}")).text
+    for table, row_id in [("locations", "khujand"), ("participants", "osce-office-in-tajikistan"),
+                          ("events", "khujand-anti-trafficking-roundtable-2011"), ("topics", "national-action-plan")]:
+        url = site.urls.row(DB, table, tilde_encode(row_id))
+        assert url.startswith("/data/")
+        assert f'<a href="{url}">' in page
+    assert json_ld(page)["organizer"]["url"] == "http://localhost" + site.urls.row(DB, "participants", "osce-office-in-tajikistan")
 
 
 async def test_sub_event_page_points_to_its_parent(datasette):
