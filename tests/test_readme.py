@@ -48,3 +48,24 @@ def test_readme_serve_command_is_the_one_make_serve_runs():
     serve_line = next(line for line in block.replace("\\\n", " ").splitlines() if line.startswith("datasette serve"))
     expected = datasette_args.serve_args("antitrafficking.db", "inspect.json", "127.0.0.1", 8001)
     assert shlex.split(serve_line) == ["datasette", *expected]
+
+
+def readme_row_counts():
+    """{table: count} from the "rows today" column of the README's table of tables."""
+    counts = {}
+    for names, numbers in re.findall(r"^\| (`[^|]+`) \| ([0-9][0-9, ]*) \|", README, re.M):
+        tables = re.findall(r"`(\w+)`", names)
+        values = [int(number) for number in numbers.split(",")]
+        assert len(tables) == len(values), names
+        counts.update(zip(tables, values))
+    return counts
+
+
+def test_readme_row_counts_are_those_of_the_build(built_db):
+    import sqlite3
+
+    counts = readme_row_counts()
+    assert {"events", "participants", "event_participants", "sources"} <= set(counts)
+    with sqlite3.connect(built_db) as conn:
+        built = {table: conn.execute(f'select count(*) from "{table}"').fetchone()[0] for table in counts}
+    assert counts == built
