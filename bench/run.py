@@ -19,6 +19,8 @@ memory of its processes (from wait4):
      become NULL as build.py stores them)
   4b. (4) plus build.py's indexes, full-text search, views and ANALYZE:
      build.py's output without its checks
+  5. bench/python_load.py: Python's csv module and executemany into the same
+     tables, no checks: the floor of any build that reads its CSV in Python
 
 Serve: the database built by (1) is served as `make serve` serves it, and
 wrk (or, without wrk, a threaded Python client) requests each endpoint for
@@ -229,6 +231,8 @@ def build_cases(package, data, work, reference_db):
         cases["sqlite3"] = ("4. sqlite3 .import (floor)", lambda out: [([sqlite3_cli, str(out)], floor)])
         cases["sqlite3+post"] = ("4b. sqlite3 .import + build.py's indexes, FTS, ANALYZE",
                                  lambda out: [([sqlite3_cli, str(out)], full)])
+    cases["python"] = ("5. Python csv + executemany, no checks", lambda out: [
+        ([python, str(BENCH / "python_load.py"), str(data), str(out)], None)])
     return cases
 
 
