@@ -1,6 +1,8 @@
-"""The README's examples work when pasted: every curl command and every link to the local site."""
+"""The README is true: its curl commands and local links answer when pasted, its serve command is
+`make serve`'s, and its row counts are those of the build."""
 
 import re
+import sqlite3
 import urllib.request
 
 import pytest
@@ -62,8 +64,6 @@ def readme_row_counts():
 
 
 def test_readme_row_counts_are_those_of_the_build(built_db):
-    import sqlite3
-
     counts = readme_row_counts()
     assert {"events", "participants", "event_participants", "sources"} <= set(counts)
     with sqlite3.connect(built_db) as conn:
