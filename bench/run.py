@@ -582,15 +582,18 @@ def query_plan_problems(db_path, statements, big_tables):
         lines = [row[3] for row in plan]
         plans.append((sql, lines))
         for detail in lines:
-            match = re.match(r"SCAN (\w+)(.*)", detail)
+            match = re.match(r"(SCAN|BLOOM FILTER ON) (\w+)(.*)", detail)
             if not match:
                 continue
-            name, rest = match.group(1).lower(), match.group(2)
+            name, rest = match.group(2).lower(), match.group(3)
             table = aliases.get(name, name)
             if table not in big_tables:
                 continue
             shown = f"`{detail}` in: {' '.join(sql.split())[:140]}"
-            if "COVERING INDEX" in rest:
+            if match.group(1) == "BLOOM FILTER ON":
+                # Built by reading every row of the table, for each run of the statement (or of a recursive step).
+                problems.append(f"Bloom filter over all of {table} ({big_tables[table]:,} rows): {shown}")
+            elif "COVERING INDEX" in rest:
                 # Whole-index scans: facet counts, or bounded by a LIMIT (e.g. "order by id limit 1").
                 notes.append(f"index-only scan of {table} (a facet count, or bounded by a LIMIT?): {shown}")
             elif "USING INDEX" in rest and (re.search(r"\blimit\s+\d+\s*(offset\s+\d+\s*)?$", sql, re.I) or re.search(

@@ -4,6 +4,8 @@ Checked with EXPLAIN QUERY PLAN on a synthetic database of the real format
 (bench/generate.py), large enough for SQLite's planner statistics to matter.
 """
 
+import html
+import json
 import re
 import sqlite3
 import subprocess
@@ -12,22 +14,28 @@ import sys
 import pytest
 
 import build
-from conftest import ROOT, metadata
+from conftest import ROOT, metadata, site_for
 
 # "SCAN x" alone is a full scan of a table (or of an alias of one); "SCAN x
 # USING ... INDEX" walks an index. Scans of the query's own CTEs are fine.
-FULL_SCAN = re.compile(r"^SCAN (\w+)$")
+# "BLOOM FILTER ON x" reads all of x too, to build the filter (SQLite ≥ 3.38).
+FULL_SCAN = re.compile(r"^(?:SCAN (\w+)|BLOOM FILTER ON (\w+) .*)$")
 CTE_NAME = re.compile(r"(\w+)(?:\([^)]*\))?\s+as\s+\(", re.I)
 
 
 @pytest.fixture(scope="module")
-def synthetic_db(tmp_path_factory):
+def synthetic_path(tmp_path_factory):
     directory = tmp_path_factory.mktemp("synthetic")
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--participants", "5000",
                     "--out", str(directory / "data")], check=True, capture_output=True)
-    path = directory / "synthetic.db"
+    path = directory / "antitrafficking.db"  # the name metadata.yml configures
     assert build.main(["--data", str(directory / "data"), "--output", str(path), "--quiet"]) == 0
-    conn = sqlite3.connect(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic_db(synthetic_path):
+    conn = sqlite3.connect(synthetic_path)
     yield conn
     conn.close()
 
@@ -35,7 +43,8 @@ def synthetic_db(tmp_path_factory):
 def full_scans(conn, sql, params):
     ctes = {name.lower() for name in CTE_NAME.findall(sql)}
     plan = [row[3] for row in conn.execute("explain query plan " + sql, params)]
-    return [line for line in plan if (m := FULL_SCAN.match(line)) and m.group(1).lower() not in ctes]
+    scanned = ((line, (m.group(1) or m.group(2)).lower()) for line in plan if (m := FULL_SCAN.match(line)))
+    return [line for line, table in scanned if table not in ctes and not table.startswith("sqlite_")]  # not the catalogue
 
 
 def sample_params(conn):
@@ -79,3 +88,26 @@ def test_foreign_key_filter_uses_an_index(synthetic_db, table, column):
 
 def test_the_checker_sees_a_full_scan(synthetic_db):
     assert full_scans(synthetic_db, "select * from participants where note = 'x'", {}) == ["SCAN participants"]
+
+
+def traced_statements(page, database="antitrafficking"):
+    """(sql, params) of each statement an HTML page fetched with ?_trace=1 ran on `database`."""
+    trace = json.loads(html.unescape(page.rsplit("<pre>", 1)[1].split("</pre>", 1)[0]))
+    return [(item["sql"], item.get("params") or {}) for item in trace["traces"] if item.get("database") == database]
+
+
+async def test_every_statement_of_an_event_page_scans_no_big_table(synthetic_path, synthetic_db):
+    event_id = synthetic_db.execute("select parent_id from events where parent_id is not null limit 1").fetchone()[0]
+    site = site_for(synthetic_path, trace_debug=True)
+    response = await site.client.get(f"/antitrafficking/events/{event_id}?_trace=1")
+    assert response.status_code == 200
+    statements = traced_statements(response.text)
+    assert any("with recursive chain" in sql for sql, _ in statements)  # the plugin's queries are among them
+    for sql, params in statements:
+        assert full_scans(synthetic_db, sql, params) == [], sql
+
+
+def test_the_checker_sees_a_bloom_filter_over_a_whole_table(synthetic_db):
+    sql = """with recursive chain(id) as (select :id union all select locations.parent_id from locations
+             join chain on locations.id = chain.id where locations.parent_id is not null) select * from chain"""
+    assert full_scans(synthetic_db, sql, {"id": "x"}) == ["BLOOM FILTER ON locations (id=?)"]
