@@ -31,7 +31,10 @@ BACKGROUND_TIME_LIMIT_MS = 5_000
 MAX_BACKGROUND = 64
 
 
-class FacetCache:
+class ResultCache:
+    """Results of one kind of query on one database, least recently used first
+    out; for facets, also the queue of those to compute in the background."""
+
     def __init__(self):
         self.results = collections.OrderedDict()
         self.background_runs = 0  # computations started, in the life of the server
@@ -64,7 +67,7 @@ def cache_key(sql, params):
 
 def cache_for(db, name="_facet_cache"):
     if name not in db.__dict__:
-        setattr(db, name, FacetCache())
+        setattr(db, name, ResultCache())
     return getattr(db, name)
 
 
