@@ -277,6 +277,7 @@ def main(argv=None):
     OUT.mkdir(parents=True, exist_ok=True)
     label = "db-" + hashlib.sha256(str(db).encode()).hexdigest()[:8] if args.db else str(max(1000, args.rows // 3))
     log_path = OUT / f"server-{label}.log"
+    log_path.write_text("")  # serving() appends: the tracebacks counted below are this run's only
     ids = sample(db, args.seed)
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         participation_rows = conn.execute("select count(*) from event_participants").fetchone()[0]

@@ -7,7 +7,8 @@ immutable, `-i`). A searched or filtered table page also counts its rows
 (`select count(*) from ...`): for a common word in events_fts at 100 000
 events, 40-50 ms of each such page. This plugin keeps the results of both
 kinds of query, keyed by their SQL and parameters, in a small LRU per
-database and kind.
+database and kind; not queries whose answer can change between runs
+(random(), the date "now"), which a visitor's ?_where= may contain.
 
 A facet query that runs out of `facet_time_limit_ms` is queued to be computed
 once more in the background with a longer limit, so that later visitors get
@@ -21,6 +22,7 @@ seconds of traffic: p99 0.9-1.0 s against a p50 of 160 ms.)
 
 import asyncio
 import collections
+import re
 import sqlite3
 
 import datasette.database
@@ -29,6 +31,15 @@ MAX_ENTRIES = 1024  # cached results per database
 MAX_ROWS = 1000  # results larger than this are not kept
 BACKGROUND_TIME_LIMIT_MS = 5_000
 MAX_BACKGROUND = 64
+# SQL whose answer can change from one run to the next, even on an immutable
+# file: a visitor's ?_where= may call random() or ask for the date "now".
+# A denylist, so a contrived spelling ('n' || 'ow') only freezes that
+# visitor's own count; kept results are keyed by the exact SQL.
+NOT_REPEATABLE = re.compile(
+    r"random|changes\s*\(|last_insert_rowid|current_(date|time|timestamp)|['\"]now['\"]"
+    r"|\b(date|time|datetime|julianday|unixepoch)\s*\(\s*\)|strftime\s*\(\s*'[^']*'\s*\)",
+    re.I,
+)
 
 
 class ResultCache:
@@ -71,17 +82,18 @@ def cache_for(db, name="_facet_cache"):
     return getattr(db, name)
 
 
-def is_facet_query(db, kwargs):
+def is_facet_query(db, sql, kwargs):
     """Facet queries are the ones Datasette runs with facet_time_limit_ms."""
     limit = kwargs.get("custom_time_limit")
     return (not db.is_mutable and limit is not None
-            and limit == db.ds.setting("facet_time_limit_ms"))
+            and limit == db.ds.setting("facet_time_limit_ms") and not NOT_REPEATABLE.search(sql))
 
 
 def is_row_count_query(db, sql, kwargs):
     """The table view's count, which it runs with no options (a query typed
     into the SQL editor comes with a time limit and truncation, and is not kept)."""
-    return not db.is_mutable and not kwargs and sql.startswith("select count(*) from ")
+    return (not db.is_mutable and not kwargs and sql.startswith("select count(*) from ")
+            and not NOT_REPEATABLE.search(sql))
 
 
 def install():
@@ -92,7 +104,7 @@ def install():
     execute = Database.execute
 
     async def cached_execute(self, sql, params=None, **kwargs):
-        facet = is_facet_query(self, kwargs)
+        facet = is_facet_query(self, sql, kwargs)
         if not facet and not is_row_count_query(self, sql, kwargs):
             return await execute(self, sql, params, **kwargs)
         cache, key = cache_for(self, "_facet_cache" if facet else "_count_cache"), cache_key(sql, params)

@@ -40,7 +40,8 @@ def serve_command(db_path, port, python=sys.executable, inspect_file=None, extra
 
 def set_parent_death_signal():
     """Run in the child before exec: it gets SIGTERM when its parent dies, so no
-    server outlives an interrupted test run or benchmark (Linux; elsewhere a no-op)."""
+    server outlives an interrupted test run or benchmark (Linux; elsewhere a no-op).
+    "Parent" is the thread that started it: start servers from the main thread."""
     try:
         import ctypes
 
@@ -110,10 +111,15 @@ def running(command, port, timeout=60, cwd=ROOT, log_path=None):
     """Run `command` in its own process group; yield it as a Server; stop it by pid.
     Its output is appended to `log_path`, if given."""
     log = open(log_path, "ab") if log_path else None
-    process = subprocess.Popen(
-        command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL, preexec_fn=set_parent_death_signal,
-        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
-    )
+    try:
+        process = subprocess.Popen(
+            command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL, preexec_fn=set_parent_death_signal,
+            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        )
+    except OSError:
+        if log:
+            log.close()
+        raise
     server = Server(port, process, log_path)
     try:
         wait_until_up(server.base + "/-/versions.json", process, timeout)
@@ -130,8 +136,10 @@ def serving(db, python=sys.executable, timeout=60, log_path=None, extra=()):
     127.0.0.1 port, its output in a log file (by default next to the database)."""
     db = Path(db)
     inspect_file = db.with_suffix(".inspect.json")
-    subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
-                   check=True, timeout=timeout, capture_output=True)
+    inspected = subprocess.run([python, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect_file)],
+                               timeout=timeout, capture_output=True, text=True)
+    if inspected.returncode != 0:
+        raise RuntimeError(f"datasette inspect {db} failed ({inspected.returncode}): {inspected.stderr[-2000:]}")
     port = free_port()
     command = serve_command(db, port, python=python, inspect_file=inspect_file, extra=extra)
     with running(command, port, timeout, log_path=log_path or db.with_name(f"{db.stem}.{port}.log")) as server:

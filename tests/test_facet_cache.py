@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+from urllib.parse import urlencode
 
 import pytest
 from conftest import site_for
@@ -116,3 +117,21 @@ async def test_a_count_typed_into_the_sql_editor_is_not_kept(built_db):
         response = await ds.client.get("/antitrafficking.json?sql=select+count(*)+from+events&_trace=1")
         assert response.json()["rows"] == [[expected]]
         assert len(counts_run(response)) == 1
+
+
+@pytest.mark.parametrize("where", ["abs(random()) % 2 = 0", "end_date < date('now')", "start_date < current_date"])
+async def test_a_count_whose_answer_can_change_is_run_every_time(built_db, where):
+    ds = site(built_db, trace_debug=True)
+    for _ in range(2):
+        response = await ds.client.get("/antitrafficking/events.json?" + urlencode({"_where": where, "_trace": "1"}))
+        assert response.status_code == 200, response.text
+        assert len(counts_run(response)) == 1
+
+
+async def test_a_facet_whose_answer_can_change_is_not_kept(built_db):
+    ds = site(built_db)
+    response = await ds.client.get("/antitrafficking/participants.json?" + urlencode(
+        {"_facet": "kind", "_where": "abs(random()) % 2 = 0"}))
+    assert response.status_code == 200, response.text
+    assert "kind" in response.json()["facet_results"]
+    assert "_facet_cache" not in ds.get_database("antitrafficking").__dict__  # nothing was kept

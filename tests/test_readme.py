@@ -57,7 +57,7 @@ def readme_row_counts():
     counts = {}
     for names, numbers in re.findall(r"^\| (`[^|]+`) \| ([0-9][0-9, ]*) \|", README, re.M):
         tables = re.findall(r"`(\w+)`", names)
-        values = [int(number) for number in numbers.split(",")]
+        values = [int(number.replace(" ", "")) for number in numbers.split(",")]  # "1 234, 5"
         assert len(tables) == len(values), names
         counts.update(zip(tables, values))
     return counts
