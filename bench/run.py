@@ -539,22 +539,28 @@ def with_trace(path):
     return path + ("&" if "?" in path else "?") + "_trace=1"
 
 
+def traced_statements(text, database=DB_NAME):
+    """(sql, params) of each statement run on `database`, from a page fetched with
+    ?_trace=1 (JSON, or HTML with the trace at its end); None if it carries no trace.
+    tests/test_query_plans.py uses it too."""
+    try:
+        trace = json.loads(text).get("_trace")
+    except (ValueError, AttributeError):  # HTML, or a JSON list (?_shape=array)
+        match = re.search(r"<pre>(\{.*\})</pre></body>", text, re.S)
+        trace = json.loads(html.unescape(match.group(1))) if match else None
+    if not trace:
+        return None
+    return [(t["sql"], t.get("params")) for t in trace.get("traces", [])
+            if t.get("sql") and t.get("database", database) == database]
+
+
 def traced_sql(server, path):
     """The SQL statements (with parameters) Datasette ran for a page, from ?_trace=1."""
     for candidate in (path, as_json_path(path)):
         status, body = get(server.url(with_trace(candidate)))
-        text = body.decode("utf-8", "replace")
-        if candidate.endswith(".json") or candidate == path and "json" in path.split("?")[0]:
-            try:
-                trace = json.loads(text).get("_trace")
-            except (ValueError, AttributeError):
-                trace = None
-        else:
-            match = re.search(r"<pre>(\{.*\})</pre></body>", text, re.S)
-            trace = json.loads(html.unescape(match.group(1))) if match else None
-        if trace:
-            return status, [(t.get("sql"), t.get("params")) for t in trace.get("traces", [])
-                            if t.get("sql") and t.get("database", DB_NAME) == DB_NAME]
+        statements = traced_statements(body.decode("utf-8", "replace"))
+        if statements is not None:
+            return status, statements
     return status, []
 
 
@@ -706,9 +712,9 @@ def serve_benchmark(package, db_path, out, seed, duration, concurrencies, sample
         log(f"serving {db_path.relative_to(ROOT)} on {server.url('')}; warming up and checking each endpoint (answers 200) before measuring it")
         for name, kind, paths in targets:
             statuses = {}
-            warm_until = time.monotonic() + WARM_UP_SECONDS
+            warm_until, each_path_once = time.monotonic() + WARM_UP_SECONDS, min(len(paths), 20)
             for count, path in enumerate(itertools.cycle(paths)):
-                if count >= len(paths[:20]) and time.monotonic() >= warm_until:
+                if count >= each_path_once and time.monotonic() >= warm_until:
                     break
                 status, _ = get(server.url(path))
                 statuses[status] = statuses.get(status, 0) + 1

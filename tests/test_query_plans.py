@@ -4,8 +4,6 @@ Checked with EXPLAIN QUERY PLAN on a synthetic database of the real format
 (bench/generate.py), large enough for SQLite's planner statistics to matter.
 """
 
-import html
-import json
 import re
 import sqlite3
 import subprocess
@@ -15,6 +13,9 @@ import pytest
 
 import build
 from conftest import ROOT, metadata, site_for
+
+sys.path.insert(0, str(ROOT / "bench"))
+from run import traced_statements  # noqa: E402  (the benchmark reads traces the same way)
 
 # "SCAN x" alone is a full scan of a table (or of an alias of one); "SCAN x
 # USING ... INDEX" walks an index. Scans of the query's own CTEs are fine.
@@ -90,12 +91,6 @@ def test_the_checker_sees_a_full_scan(synthetic_db):
     assert full_scans(synthetic_db, "select * from participants where note = 'x'", {}) == ["SCAN participants"]
 
 
-def traced_statements(page, database="antitrafficking"):
-    """(sql, params) of each statement an HTML page fetched with ?_trace=1 ran on `database`."""
-    trace = json.loads(html.unescape(page.rsplit("<pre>", 1)[1].split("</pre>", 1)[0]))
-    return [(item["sql"], item.get("params") or {}) for item in trace["traces"] if item.get("database") == database]
-
-
 async def test_every_statement_of_an_event_page_scans_no_big_table(synthetic_path, synthetic_db):
     event_id = synthetic_db.execute("select parent_id from events where parent_id is not null limit 1").fetchone()[0]
     site = site_for(synthetic_path, trace_debug=True)
@@ -104,7 +99,7 @@ async def test_every_statement_of_an_event_page_scans_no_big_table(synthetic_pat
     statements = traced_statements(response.text)
     assert any("with recursive chain" in sql for sql, _ in statements)  # the plugin's queries are among them
     for sql, params in statements:
-        assert full_scans(synthetic_db, sql, params) == [], sql
+        assert full_scans(synthetic_db, sql, params or {}) == [], sql
 
 
 @pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 38), reason="SQLite builds Bloom filters from 3.38 on")
