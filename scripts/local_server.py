@@ -110,24 +110,17 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def running(command, port, timeout=60, cwd=ROOT, log_path=None):
     """Run `command` in its own process group; yield it as a Server; stop it by pid.
     Its output is appended to `log_path`, if given."""
-    log = open(log_path, "ab") if log_path else None
-    try:
+    with open(log_path, "ab") if log_path else contextlib.nullcontext() as log:
         process = subprocess.Popen(
             command, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL, preexec_fn=set_parent_death_signal,
             stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         )
-    except OSError:
-        if log:
-            log.close()
-        raise
-    server = Server(port, process, log_path)
-    try:
-        wait_until_up(server.base + "/-/versions.json", process, timeout)
-        yield server
-    finally:
-        stop(process)
-        if log:
-            log.close()
+        server = Server(port, process, log_path)
+        try:
+            wait_until_up(server.base + "/-/versions.json", process, timeout)
+            yield server
+        finally:
+            stop(process)
 
 
 @contextlib.contextmanager
