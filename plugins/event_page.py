@@ -17,7 +17,10 @@ SCHEMA_TYPES = {"person": "Person", "office": "Person", "organization": "Organiz
 ROLE_ORDER = ["organizer", "chair", "speaker", "participant", "visitor", "quoted"]
 # Roles that make someone an attendee in schema.org's sense.
 ATTENDING_ROLES = {"chair", "speaker", "participant", "visitor"}
-# The event's place and the places that contain it, nearest first.
+# The event's place and the places that contain it, nearest first. Each step
+# looks its parent up in a subquery: written as a join, SQLite 3.40 builds a
+# Bloom filter over all of locations at every step (20 ms at 100 000
+# locations, against 0.04 ms; tests/test_query_plans.py checks the plan).
 PLACE_CHAIN_SQL = """
     with recursive chain(id, depth) as (
       select :location_id, 0
@@ -77,9 +80,6 @@ async def gather_event(db, event_id):
     if not found:
         return None
     event = found[0]
-    # Each step looks its parent up in a subquery: written as a join, SQLite
-    # 3.40 builds a Bloom filter over all of locations at every step (20 ms
-    # at 100 000 locations, against 0.04 ms; tests/test_query_plans.py).
     places = await rows(db, PLACE_CHAIN_SQL, {"location_id": event["location_id"]})
     people = await rows(db, """
         select event_participants.role, event_participants.evidence, event_participants.note,
