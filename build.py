@@ -78,7 +78,7 @@ def build(data_dir, output, check_only=False, max_errors=ERROR_CAP, progress=Non
         loader.record_build(db, package, files)
         loader.create_source_paragraphs(db)
         loader.create_indexes(db, package)
-        loader.create_search(db)
+        loader.create_search(db, package)
         loader.create_views(db)
         loader.create_dictionary_tables(db, package)
         for problem in loader.integrity_problems(db):

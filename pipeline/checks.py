@@ -5,6 +5,7 @@ stored in SQLite or raises ValueError with what was expected. Nothing is
 coerced: " 1" is not an integer and "2011-4-1" is not a date.
 """
 
+import calendar
 import datetime
 import re
 
@@ -32,13 +33,21 @@ def parse_number(text):
 
 
 def parse_date(text):
+    if not DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not an ISO date (expected YYYY-MM-DD, e.g. 2011-04-13)")
     try:
-        if not DATE.fullmatch(text):
-            raise ValueError
         datetime.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO date (expected YYYY-MM-DD, e.g. 2011-04-13)")
+        raise ValueError(f"{text!r} is not a real day ({_calendar_hint(text)})")
     return text
+
+
+def _calendar_hint(text):
+    year, month = int(text[:4]), int(text[5:7])
+    if not 1 <= month <= 12:
+        return f"expected a month from 01 to 12, not {text[5:7]}"
+    days = calendar.monthrange(year, month)[1]
+    return f"expected a day from 01 to {days}: {calendar.month_name[month]} {year} has {days} days"
 
 
 def parse_boolean(text):
@@ -114,6 +123,14 @@ def _constraint_rules(constraints):
                 raise ValueError(f"too short (expected at least {shortest} characters)")
 
         rules.append(min_length)
+    if "maxLength" in constraints:
+        longest = constraints["maxLength"]
+
+        def max_length(value):
+            if len(value) > longest:
+                raise ValueError(f"{len(value):,} characters, too long (expected at most {longest:,})")
+
+        rules.append(max_length)
     return tuple(rules)
 
 
@@ -134,3 +151,24 @@ def header_problems(expected, found):
     if not problems and found != expected:
         problems.append(f"columns out of order (expected {', '.join(expected)})")
     return problems
+
+
+def likely_unquoted_comma(fields, names, checks):
+    """For a row with too many fields, the column whose value most likely holds an
+    unquoted comma: the one where joining the surplus fields back leaves the fewest
+    values failing their checks (free-text columns win a tie)."""
+    surplus = len(fields) - len(names)
+    best = None
+    for index, name in enumerate(names):
+        merged = fields[:index] + [",".join(fields[index:index + surplus + 1])] + fields[index + surplus + 1:]
+        failures = 0
+        for check, text in zip(checks, merged):
+            try:
+                check(text)
+            except ValueError:
+                failures += 1
+        # A comma is likelier in prose than in an id, a date or a number.
+        score = (failures, 0 if " " in merged[index] else 1)
+        if best is None or score < best[0]:
+            best = (score, name)
+    return best[1]

@@ -16,6 +16,18 @@ def is_normalized(text):
     return text == normalize_space(text)
 
 
+def contains_words(text, wanted):
+    """True if `wanted` occurs in `text` as whole words (both whitespace-normalized)."""
+    start = text.find(wanted) if wanted else -1
+    while start != -1:
+        end = start + len(wanted)
+        if not (start > 0 and text[start - 1].isalnum() and wanted[0].isalnum()) and not (
+                end < len(text) and text[end].isalnum() and wanted[-1].isalnum()):
+            return True
+        start = text.find(wanted, start + 1)
+    return False
+
+
 class SourceTexts:
     def __init__(self):
         self.texts = {}
@@ -30,15 +42,14 @@ class SourceTexts:
         as whole words (not "rafficking in nor")."""
         # Rows of one press release repeat the same passages: the cache makes
         # the check nearly free at a million rows.
-        wanted, text = passage, self.texts[source_id]
-        start = text.find(wanted) if wanted else -1
-        while start != -1:
-            end = start + len(wanted)
-            if not (start > 0 and text[start - 1].isalnum() and wanted[0].isalnum()) and not (
-                    end < len(text) and text[end].isalnum() and wanted[-1].isalnum()):
-                return True
-            start = text.find(wanted, start + 1)
-        return False
+        return contains_words(self.texts[source_id], passage)
+
+    def find(self, passage, exclude=()):
+        """The id of another source holding `passage` word for word, or None:
+        run only to explain an error (it reads every text)."""
+        wanted = normalize_space(passage)
+        return next((source_id for source_id, text in self.texts.items()
+                     if source_id not in exclude and contains_words(text, wanted)), None)
 
     def closest(self, source_id, passage):
         """The source passage most like `passage`, to show next to the error."""

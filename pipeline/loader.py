@@ -12,78 +12,21 @@ import sqlite3
 
 import sqlite_utils
 
-from .schema import DERIVED_COLUMNS, SQL_TYPES
-
-# Columns that canned queries and facets filter or sort on, besides foreign keys.
-EXTRA_INDEXES = {
-    "locations": [["kind"], ["name"]],
-    "participants": [["kind"], ["name"]],
-    "events": [["kind"], ["start_date"], ["date_precision"]],  # date_precision: a default facet in metadata.yml
-    "sources": [["published_date"]],  # the default sort of the sources table
-    "event_participants": [["role"]],
-    "topics": [["name"]],
-}
-
-# Full-text search (FTS5, porter stemming) per table.
-SEARCH_COLUMNS = {
-    "sources": ["title", "text"],
-    "events": ["name", "description"],
-    "participants": ["name", "abbreviation", "title"],
-    "locations": ["name"],
-    "quotes": ["text"],
-    "topics": ["name", "description"],
-}
-
-# Views that save users joins; every column they show has a clear name.
-VIEWS = {
-    "participations": """
-select
-  ep.event_id, e.name as event_name, e.start_date, e.end_date,
-  ep.participant_id, p.name as participant_name, p.kind as participant_kind,
-  ep.role, ep.evidence, ep.source_id
-from event_participants ep
-join events e on e.id = ep.event_id
-join participants p on p.id = ep.participant_id
-""",
-    "events_on_map": """
-select
-  e.id, e.name, e.kind, e.start_date, e.end_date, e.date_precision,
-  l.id as location_id, l.name as location_name,
-  l.latitude, l.longitude, l.coordinate_precision
-from events e
-join locations l on l.id = e.location_id
-where l.latitude is not null and l.longitude is not null
-""",
-    "evidence": """
-select 'locations' as table_name, id as row_id, source_id, evidence from locations
-union all select 'participants', id, source_id, evidence from participants
-union all select 'events', id, source_id, evidence from events
-union all select 'event_participants', event_id || '/' || participant_id || '/' || role, source_id, evidence from event_participants
-union all select 'quotes', id, source_id, evidence from quotes
-union all select 'topics', id, source_id, evidence from topics
-union all select 'event_topics', event_id || '/' || topic_id, source_id, evidence from event_topics
-""",
-}
+from .schema import SQL_TYPES
+from .views import VIEW_COLUMN_DESCRIPTIONS, VIEWS
 
 # Tables the build derives from the data, described here because no CSV declares them.
 DERIVED_TABLES = {
     "source_paragraphs": ("Source paragraphs", "Each source text split into paragraphs, whitespace collapsed, to show the context of an evidence passage."),
-    "participations": ("Participations", "View: each participation with the event's and the participant's names and the role."),
-    "events_on_map": ("Events on the map", "View: each event with its location's name and coordinates, for the map."),
-    "evidence": ("Evidence", "View: every row's evidence passage, with the table and row it supports."),
     "_tables": ("Tables", "Data dictionary: every table and what it holds."),
-    "_columns": ("Columns", "Data dictionary: every column, its type, whether it is required, its allowed values and meaning."),
+    "_columns": ("Columns", "Data dictionary: every column, its type, whether it is required, its allowed values, whether it is verbatim, searched or indexed, and its meaning."),
     "_build": ("Build", "What built this database: data package name, version and hash, tool versions."),
     "_build_files": ("Build input files", "Each input file's SHA-256, size and row count."),
 }
 
-# Descriptions of columns that appear only in derived tables and views; any
-# other column of theirs takes the data package's description of its name.
+# Descriptions of columns that appear only in derived tables; any other column
+# of theirs, or of a view, takes the data package's description of its name.
 DERIVED_COLUMN_DESCRIPTIONS = {
-    "event_name": "The event's name (see events.name).",
-    "participant_name": "The participant's name (see participants.name).",
-    "participant_kind": "The participant's kind (see participants.kind).",
-    "location_name": "The location's name (see locations.name).",
     "table_name": "The table a row belongs to.",
     "row_id": "The row's primary key; for tables with a compound key, its parts joined by '/'.",
     "paragraph": "The paragraph's position in the source text, from 1.",
@@ -93,6 +36,9 @@ DERIVED_COLUMN_DESCRIPTIONS = {
     "type": "The column's type in the data package.",
     "required": "1 if the column may not be empty.",
     "allowed_values": "The values the column may take, when it has a fixed list.",
+    "verbatim": "Where the value must be found word for word: 'mentions' (a source that mentions the row) or another column.",
+    "searched": "1 if the column is in the table's full-text index.",
+    "indexed": "1 if the column leads an index.",
     "title": "A human-readable title.",
     "description": "What it holds.",
     "key": "Name of the recorded fact.",
@@ -101,10 +47,8 @@ DERIVED_COLUMN_DESCRIPTIONS = {
     "sha256": "SHA-256 of the file's bytes.",
     "bytes": "The file's size in bytes.",
     "rows": "Data rows in the file (header excluded).",
+    **VIEW_COLUMN_DESCRIPTIONS,
 }
-
-# The table whose column descriptions a view's same-named columns take.
-VIEW_BASE_TABLES = {"participations": "event_participants", "events_on_map": "events"}
 
 # ANALYZE reads a sample of each index: enough for the query planner's
 # choices here, and 1 s instead of 10 s at a million participants.
@@ -135,14 +79,14 @@ def open_build_database(path):
 
 def create_tables(db, package):
     """Create every table with its keys; a foreign key whose target table does
-    not exist yet (sources.dateline_location_id <-> locations.source_id form a
-    loop) is added once all tables exist."""
+    not exist yet is added once all tables exist. Compound foreign keys
+    (mentions -> names) are checked by the build, not declared to SQLite:
+    sqlite-utils declares single-column keys only."""
     deferred = []
     for table in package.tables:
         created = set(db.table_names()) | {table.name}
-        columns = {field.name: SQL_TYPES[field.type] for field in table.fields}
-        columns.update({name: str for name in DERIVED_COLUMNS.get(table.name, {})})
-        foreign_keys = [(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys]
+        columns = {field.name: SQL_TYPES[field.type] for field in table.stored_fields}
+        foreign_keys = [(fk.column, fk.other_table, fk.other_columns[0]) for fk in table.single_foreign_keys]
         deferred += [(table.name, fk) for fk in foreign_keys if fk[1] not in created]
         db[table.name].create(
             columns,
@@ -156,7 +100,7 @@ def create_tables(db, package):
 
 
 def insert_statement(table):
-    names = table.column_names + list(DERIVED_COLUMNS.get(table.name, {}))
+    names = [field.name for field in table.stored_fields]
     columns = ", ".join(quote_identifier(name) for name in names)
     marks = ", ".join("?" for _ in names)
     return f"insert into {quote_identifier(table.name)} ({columns}) values ({marks})"
@@ -168,45 +112,42 @@ def create_dictionary_tables(db, package):
     db["_tables"].create({"table_name": str, "title": str, "description": str}, pk="table_name", strict=True)
     db["_columns"].create(
         {"table_name": str, "column_name": str, "position": int, "type": str, "required": int,
-         "allowed_values": str, "description": str},
+         "allowed_values": str, "verbatim": str, "searched": int, "indexed": int, "description": str},
         pk=("table_name", "column_name"), strict=True,
     )
     tables = [(t.name, t.title, t.description) for t in package.tables]
     tables += [(name, title, description) for name, (title, description) in DERIVED_TABLES.items()]
+    tables += [(name, view["title"], view["description"]) for name, view in VIEWS.items()]
     db["_tables"].insert_all([{"table_name": n, "title": t, "description": d} for n, t, d in tables])
+    indexed = {(table, columns[0]) for table, columns in wanted_indexes(package)}
     rows = []
     for table in package.tables:
-        for position, field in enumerate(table.fields, 1):
+        for position, field in enumerate(table.stored_fields, 1):
             rows.append({
                 "table_name": table.name, "column_name": field.name, "position": position,
                 "type": field.type, "required": int(field.required),
                 "allowed_values": ", ".join(field.constraints.get("enum", [])) or None,
+                "verbatim": field.verbatim, "searched": int(field.searched),
+                "indexed": int((table.name, field.name) in indexed or table.primary_key[:1] == (field.name,)),
                 "description": field.description,
             })
-    for name in DERIVED_TABLES:
+    for name in list(DERIVED_TABLES) + list(VIEWS):
         for position, column in enumerate(db[name].columns, 1):
             rows.append({
                 "table_name": name, "column_name": column.name, "position": position,
                 "type": column.type.lower() or "any", "required": int(bool(column.notnull)),
-                "allowed_values": None, "description": _derived_description(package, name, column.name),
-            })
-    for table_name, columns in DERIVED_COLUMNS.items():
-        for offset, (name, description) in enumerate(columns.items(), 1):
-            rows.append({
-                "table_name": table_name, "column_name": name,
-                "position": len(package.table(table_name).fields) + offset,
-                "type": "string", "required": 0, "allowed_values": None, "description": description,
+                "allowed_values": None, "verbatim": None, "searched": 0, "indexed": 0,
+                "description": _derived_description(package, column.name),
             })
     db["_columns"].insert_all(rows)
 
 
-def _derived_description(package, table_name, column_name):
-    """A derived column's description: its own entry, else its base table's, else any table's."""
+def _derived_description(package, column_name):
+    """A derived column's description: its own entry, else the first table's with that column."""
     if column_name in DERIVED_COLUMN_DESCRIPTIONS:
         return DERIVED_COLUMN_DESCRIPTIONS[column_name]
-    candidates = [package.table(VIEW_BASE_TABLES[table_name])] if table_name in VIEW_BASE_TABLES else []
-    for table in candidates + list(package.tables):
-        if column_name in table.column_names:
+    for table in package.tables:
+        if column_name in {field.name for field in table.stored_fields}:
             return table.field(column_name).description
     return ""
 
@@ -241,24 +182,33 @@ def create_source_paragraphs(db):
     db["source_paragraphs"].insert_all(rows())
 
 
-def create_indexes(db, package):
+def wanted_indexes(package):
+    """(table, columns) for every foreign key and every x-indexed column, except
+    where the primary key's own index already serves it."""
     for table in package.tables:
-        wanted = [[fk.column] for fk in table.foreign_keys]
-        wanted += EXTRA_INDEXES.get(table.name, [])
+        wanted = [list(fk.columns) for fk in table.foreign_keys]
+        wanted += [[field.name] for field in table.stored_fields if field.indexed]
         for columns in wanted:
-            if list(table.primary_key[: len(columns)]) == columns:
-                continue  # the primary key's own index already serves it
-            db[table.name].create_index(columns, if_not_exists=True)
+            if list(table.primary_key[: len(columns)]) != columns:
+                yield table.name, columns
 
 
-def create_search(db):
-    for table, columns in SEARCH_COLUMNS.items():
-        db[table].enable_fts(columns, fts_version="FTS5", tokenize="porter", create_triggers=False)
+def create_indexes(db, package):
+    for table, columns in wanted_indexes(package):
+        db[table].create_index(columns, if_not_exists=True)
+
+
+def create_search(db, package):
+    """FTS5 with porter stemming over each table's x-searched columns."""
+    for table in package.tables:
+        columns = [field.name for field in table.stored_fields if field.searched]
+        if columns:
+            db[table.name].enable_fts(columns, fts_version="FTS5", tokenize="porter", create_triggers=False)
 
 
 def create_views(db):
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql.strip())
+    for name, view in VIEWS.items():
+        db.create_view(name, view["sql"].strip())
 
 
 def integrity_problems(db):
