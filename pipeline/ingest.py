@@ -95,7 +95,7 @@ class Ingest:
         dated = {"start_date", "end_date"} <= set(names)
         dates = self.dates.setdefault(table.name, {}) if dated else None
         sql = insert_statement(table)
-        lines_inserted = self.lines.setdefault(table.name, array.array("Q"))
+        lines_inserted = self.lines.setdefault(table.name, array.array("I"))  # 4 bytes a row
         digest = hashlib.sha256()
         batch, lines, count = [], [], 0
         started = time.perf_counter()
