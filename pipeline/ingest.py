@@ -21,7 +21,7 @@ from .checks import compile_field, header_problems, likely_unquoted_comma
 from .evidence import SourceTexts, contains_words, is_normalized, normalize_space
 from .loader import insert_statement, quote_identifier
 from .reader import CsvProblem, read_rows
-from .schema import MENTIONS
+from .schema import MENTIONS, ROW_ID_SEPARATOR
 
 BATCH_SIZE = 10_000
 # Checked values remembered per column: ids, slugs, enums and dates repeat
@@ -47,8 +47,8 @@ class Ingest:
         self.unchecked = set()  # tables that could not be read whole: checks that need them are skipped
         # Rows left out for an error, so that checks of other rows do not report them again:
         self.failed = {}  # table -> ids (as mentions.row_id writes them) of rows not inserted
-        self.failed_targets = {}
-        self.bad_references = set()  # (table, rowid) whose x-rowReference names no row  # table with x-rowReference -> (table_name, row_id) its failed rows named
+        self.failed_targets = {}  # table with x-rowReference -> (table_name, row_id) its failed rows named
+        self.bad_references = set()  # (table, rowid) whose x-rowReference names no row
 
     # -- the whole dataset ------------------------------------------------
 
@@ -58,13 +58,16 @@ class Ingest:
             self.load_table(table)
         self.db.execute("commit")
         self.check_pending_references()
+        # Row references first: the row a mistyped row_id was meant for (the suggestion)
+        # is then not also reported as supported by no source.
+        for table in self.package.tables:
+            if table.row_reference:
+                self.check_row_reference(table)
         for table in self.package.tables:
             if table.parent_key:
                 self.check_parent_cycles(table)
                 if table.name in self.dates:
                     self.check_dates_within_parents(table)
-            if table.row_reference:
-                self.check_row_reference(table)
             for fk in table.compound_foreign_keys:
                 self.check_compound_key(table, fk)
             if table.sourced:
@@ -129,8 +132,11 @@ class Ingest:
                         else:
                             self.report.add(rel, line, names[index], f"{value!r} is not an id in {other} (expected an existing {other}.id)")
                             ok = False
-                for check in verbatim:
-                    ok &= check(rel, line, values)
+                wrong = set()  # columns whose passage failed: not what another is checked against
+                for index, other, check in verbatim:
+                    if other not in wrong and not check(rel, line, values):
+                        wrong.add(index)
+                        ok = False
                 # Keep the key even of a row with errors, so that its children
                 # are not reported as dangling too.
                 if keep_keys and values[pk_index] is not None:
@@ -200,8 +206,8 @@ class Ingest:
     # -- passages that must be word for word somewhere ----------------------------
 
     def row_verbatim_checks(self, table):
-        """One check(rel, line, values) -> ok per field whose passage must be in a
-        source named by the row, or in another column of the row."""
+        """(column index, index of the column it must be found in, check(rel, line, values) -> ok)
+        per field whose passage must be in a source named by the row, or in another column of the row."""
         names = table.column_names
         checks = []
         for index, field in enumerate(table.fields):
@@ -210,7 +216,7 @@ class Ingest:
             other = names.index(field.verbatim)
             in_source = any(fk.columns == (field.verbatim,) and fk.other_table == "sources" for fk in table.foreign_keys)
             check = self.passage_in_source if in_source else self.passage_in_column
-            checks.append(functools.partial(check, names[index], index, other, names[other]))
+            checks.append((index, other, functools.partial(check, names[index], index, other, names[other])))
         return checks
 
     def passage_in_source(self, column, index, source_index, _, rel, line, values):
@@ -270,7 +276,7 @@ class Ingest:
                f"left join {MENTIONS} m on {on} where t.{column} is not null group by t.rowid order by t.rowid")
         rel = self.rel(self.data_dir / table.path)
         for rowid, passage, source_ids in self.db.execute(sql):
-            sources = source_ids.split(UNIT_SEPARATOR) if source_ids else []
+            sources = sorted(source_ids.split(UNIT_SEPARATOR)) if source_ids else []  # group_concat has no set order
             if not sources:
                 continue  # reported as a row without a mention
             line = self.line_of(table, rowid)
@@ -302,9 +308,12 @@ class Ingest:
                f"where {filled} and not exists (select 1 from {quote_identifier(fk.other_table)} o where {pairs}) order by t.rowid")
         rel = self.rel(self.data_dir / table.path)
         wanted = ", ".join(f"{b}" for b in fk.other_columns)
+        failed = self.failed.get(fk.other_table, set())
         for rowid, *values in self.db.execute(sql):
             if (table.name, rowid) in self.bad_references:
                 continue  # already reported: it names no row at all
+            if ROW_ID_SEPARATOR.join(values) in failed:
+                continue  # the row it names was left out for an error of its own (fk.other_columns is its primary key)
             shown = ", ".join(f"{a}={v!r}" for a, v in zip(fk.columns, values))
             self.report.add(rel, self.line_of(table, rowid), fk.columns[-1],
                             f"{shown} is not in {fk.other_table} (expected a row of {fk.other_table}.csv with the same {wanted}: add it there)")
@@ -334,6 +343,9 @@ class Ingest:
                 self.bad_references.add((table.name, rowid))
                 if value in self.failed.get(name, ()):
                     continue  # the row exists but has an error of its own
+                meant = self.close_key(target, value)
+                if meant is not None:
+                    self.failed_targets.setdefault(table.name, set()).add((name, meant))
                 self.report.add(rel, self.line_of(table, rowid), ref.row_column,
                                 f"{value!r} is not a row of {name} (expected its {'/'.join(target.primary_key)}"
                                 f"{self.suggestion(target, value)})")
@@ -482,14 +494,20 @@ class Ingest:
         self.db.execute(f"insert or ignore into {name} select {table.row_id_sql()} from {quote_identifier(table.name)}")
         return name
 
-    def suggestion(self, table, value):
-        """', did you mean ...?' for a mistyped id, when the table's keys are at hand and few
-        enough to compare; else an example of the id's form."""
+    def close_key(self, table, value):
+        """The key a mistyped id most likely meant, when the table's keys are at hand and
+        few enough to compare; else None."""
         keys = self.keys.get(table.name)
         if self.report.count < self.report.cap and keys and len(keys) <= SUGGESTION_MAX_KEYS:
             close = difflib.get_close_matches(value, keys, n=1)
-            if close:
-                return f"; did you mean {close[0]!r}?"
+            return close[0] if close else None
+        return None
+
+    def suggestion(self, table, value):
+        """', did you mean ...?' for a mistyped id (close_key); else an example of the id's form."""
+        close = self.close_key(table, value)
+        if close is not None:
+            return f"; did you mean {close!r}?"
         found = self.db.execute(f"select {table.row_id_sql()} from {quote_identifier(table.name)} limit 1").fetchone()
         return f", e.g. {found[0]!r}" if found else ""
 

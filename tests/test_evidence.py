@@ -54,3 +54,18 @@ def test_a_passage_inside_a_longer_word_first_is_found_where_it_is_whole(passage
 ])
 def test_is_normalized_agrees_with_normalize_space(text):
     assert is_normalized(text) == (text == normalize_space(text))
+
+
+def test_find_names_another_source_holding_the_passage():
+    """Behind "it is word for word in source X: is the source_id right?"."""
+    texts = SourceTexts()
+    texts.add("first", "The Office held consultations.")
+    texts.add("second", "The Office held a\nseminar on referral.")
+    assert texts.find("held a seminar", exclude=["first"]) == "second"  # across a line break
+    assert texts.find("held a semi", exclude=["first"]) is None  # whole words only
+    assert texts.find("held a seminar", exclude=["second"]) is None  # not the source the row names
+
+
+def test_closest_shows_the_source_passage_most_like_a_misspelled_one(sources):
+    assert sources.closest("release", "Office in Tajikistan (OSCE) hostex") == "Office in Tajikistan (OSCE) hosted"
+    assert sources.closest("release", "nothing of the sort appears") is None
