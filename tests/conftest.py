@@ -1,4 +1,5 @@
-"""Shared fixtures: the real dataset built once per session, and a Datasette client on it."""
+"""Shared fixtures: the real dataset built once per session, and a Datasette client on it;
+the fictional fixture dataset of tests/fixtures/data/, checked and built the same way."""
 
 import hashlib
 import json
@@ -16,7 +17,9 @@ sys.path.insert(0, str(ROOT / "scripts"))  # datasette_args, local_server
 import build  # noqa: E402  (the project's own build script)
 
 DATA = ROOT / "data"
-SOURCE_SEED = ROOT.parent / "shared" / "seeds" / "000_fed3f1378e22d30f.txt"
+# Three fictional releases with their rows, exercising every construct of the model
+# (tests/test_fixture.py). It holds CSV files and texts only: its schema is data/datapackage.json.
+FIXTURE = ROOT / "tests" / "fixtures" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +34,29 @@ def built_db(tmp_path_factory):
     """The real dataset, built with build.py exactly as `make build` does."""
     path = tmp_path_factory.mktemp("db") / "antitrafficking.db"
     assert build.main(["--data", str(DATA), "--output", str(path), "--quiet"]) == 0
+    return path
+
+
+def fixture_data_dir(target):
+    """Make `target` a data directory of the fixture's CSV files and texts with the real
+    data package beside them, so that the one schema declaration is data/datapackage.json."""
+    target = Path(target)
+    shutil.copytree(FIXTURE, target)
+    shutil.copy2(DATA / "datapackage.json", target / "datapackage.json")
+    return target
+
+
+@pytest.fixture(scope="session")
+def fixture_data(tmp_path_factory):
+    """The fixture as a data directory (see fixture_data_dir); read only."""
+    return fixture_data_dir(tmp_path_factory.mktemp("fixture") / "data")
+
+
+@pytest.fixture(scope="session")
+def fixture_db(fixture_data, tmp_path_factory):
+    """The fixture, built with build.py exactly as `make build` builds data/."""
+    path = tmp_path_factory.mktemp("fixture-db") / "fixture.db"
+    assert build.main(["--data", str(fixture_data), "--output", str(path), "--quiet"]) == 0
     return path
 
 
