@@ -1,9 +1,12 @@
 """The event row page as a readable page, with schema.org Event JSON-LD.
 
 For /antitrafficking/events/<id> this plugin gathers, with a handful of
-indexed queries, what the template templates/row-antitrafficking-events.html
-shows: when and where, who in which role, sub-events, quotes, topics, and
-the source text with every evidence passage of the event highlighted.
+indexed queries, what templates/row-antitrafficking-events.html shows: the
+status as of the latest source, the places with their roles, the series, who
+took part in the event and in its sub-events (with the title each held at
+the event), attendance counts, documents, quotes, topics, and every source
+that supports any of it with its passages highlighted. Each fact carries
+its citations: the sources (numbered on the page) that support it.
 """
 
 import json
@@ -11,16 +14,24 @@ import re
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode, urlsafe_components
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-SCHEMA_TYPES = {"person": "Person", "office": "Person", "organization": "Organization", "group": "Organization"}
-ROLE_ORDER = ["organizer", "chair", "speaker", "participant", "visitor", "quoted"]
-# Roles that make someone an attendee in schema.org's sense.
-ATTENDING_ROLES = {"chair", "speaker", "participant", "visitor"}
-# The event's place and the places that contain it, nearest first. Each step
-# looks its parent up in a subquery: written as a join, SQLite 3.40 builds a
-# Bloom filter over all of locations at every step (20 ms at 100 000
-# locations, against 0.04 ms; tests/test_query_plans.py checks the plan).
+# The event and every event below it, with the depth and the parent of each.
+EVENT_TREE_SQL = """
+    with recursive tree(id, depth) as (
+      select :id, 0
+      union all
+      select events.id, tree.depth + 1 from tree join events on events.parent_id = tree.id
+    )
+    select events.id, events.name, events.parent_id, events.start_date, events.end_date,
+      events.date_precision, tree.depth
+    from tree join events on events.id = tree.id
+    order by tree.depth, events.start_date, events.id
+"""
+# A place and the places that contain it, nearest first. Each step looks its
+# parent up in a subquery: written as a join, SQLite 3.40 builds a Bloom
+# filter over all of locations at every step (20 ms at 100 000 locations,
+# against 0.04 ms; tests/test_query_plans.py checks the plan).
 PLACE_CHAIN_SQL = """
     with recursive chain(id, depth) as (
       select :location_id, 0
@@ -30,6 +41,103 @@ PLACE_CHAIN_SQL = """
     )
     select locations.* from chain join locations on locations.id = chain.id order by chain.depth
 """
+# The ids a statement is about arrive as one JSON array: one statement, and
+# each id looked up through an index (json_each is the loop's outer table).
+STATUSES_SQL = """
+    select event_status_latest.* from json_each(:ids) as wanted
+    cross join event_status_latest on event_status_latest.event_id = wanted.value
+"""
+STATUS_HISTORY_SQL = "select status, note from event_statuses where event_id = :id"
+PLACES_SQL = """
+    select json_each.key as position, event_locations.event_id, event_locations.location_id,
+      event_locations.role, event_locations.note
+    from json_each(:ids) cross join event_locations on event_locations.event_id = json_each.value
+    order by json_each.key, event_locations.role, event_locations.location_id
+"""
+PARTICIPATIONS_SQL = """
+    select participations.*, participants.wikidata_id, organization.name as title_organization_name
+    from json_each(:ids) as wanted
+    cross join participations on participations.event_id = wanted.value
+    cross join participants on participants.id = participations.participant_id
+    left join participants as organization on organization.id = participations.title_organization_id
+    order by participations.participant_name, participations.start_date
+"""
+# Every name of the entities: the ones their passages write, and the others
+# their sources give (with the years of use, where a source says).
+NAMES_SQL = """
+    select row_id, name, kind, used_from_year, used_until_year from names
+    where table_name = :table and row_id in (select value from json_each(:ids))
+    union
+    select row_id, name_as_written, 'as written', null, null from mentions
+    where table_name = :table and row_id in (select value from json_each(:ids)) and name_as_written is not null
+    order by row_id, name
+"""
+ATTENDANCE_SQL = """
+    select attendance.*, events.name as event_name, participants.name as group_name
+    from json_each(:ids) as wanted
+    cross join attendance on attendance.event_id = wanted.value
+    cross join events on events.id = attendance.event_id
+    left join participants on participants.id = attendance.participant_id
+    order by wanted.key, attendance.id
+"""
+DOCUMENTS_SQL = """
+    select event_documents.role, event_documents.note as role_note, documents.*, author.name as author_name
+    from event_documents
+    cross join documents on documents.id = event_documents.document_id
+    left join participants as author on author.id = documents.author_id
+    where event_documents.event_id = :id
+    order by documents.title
+"""
+QUOTES_SQL = """
+    select quotes.*, participants.name as speaker_name from quotes
+    join participants on participants.id = quotes.speaker_id
+    where quotes.event_id = :id order by quotes.id
+"""
+TOPICS_SQL = """
+    select topics.id, topics.name, topics.description
+    from event_topics join topics on topics.id = event_topics.topic_id
+    where event_topics.event_id = :id order by topics.name
+"""
+SERIES_SQL = "select * from series where id = :id"
+SERIES_EVENTS_SQL = """
+    select id, name, start_date, series_position from events where series_id = :id
+    order by series_position, start_date, id limit 100
+"""
+MENTIONS_SQL = """
+    select mentions.table_name, mentions.row_id, mentions.source_id, mentions.evidence,
+      mentions.name_as_written
+    from json_each(:keys) as wanted
+    cross join mentions
+      on mentions.table_name = wanted.value ->> 0 and mentions.row_id = wanted.value ->> 1
+"""
+SOURCES_SQL = """
+    select sources.id, sources.title, sources.publisher, sources.published_date, sources.url, sources.text
+    from json_each(:ids) as wanted cross join sources on sources.id = wanted.value
+    order by sources.published_date, sources.id
+"""
+ROLE_ORDER_SQL = """
+    select allowed_values from _columns where table_name = 'event_participants' and column_name = 'role'
+"""
+PLACE_ROLE_ORDER = ["venue", "area", "origin"]
+
+# schema.org's EventStatusType has no "held": its EventScheduled means "the event is
+# taking place or has taken place on the startDate as scheduled", which covers an
+# event planned, under way or held on its dates. Only a cancellation differs.
+# Postponed or rescheduled events are not statuses of the data; an unknown
+# status gets no eventStatus rather than a guess.
+EVENT_STATUS = {
+    "planned": "https://schema.org/EventScheduled",
+    "ongoing": "https://schema.org/EventScheduled",
+    "held": "https://schema.org/EventScheduled",
+    "cancelled": "https://schema.org/EventCancelled",
+}
+# Which Event property a role fills. Organisers organise; a supporter ("with the
+# support of") sponsors; speakers and trainers present (schema.org: "a performer at
+# the event, for example a presenter"). Someone only quoted is not said to have been
+# there: no property. Every other role is someone present: an attendee.
+ROLE_PROPERTY = {"organizer": "organizer", "co-organizer": "organizer", "supporter": "sponsor",
+                 "speaker": "performer", "trainer": "performer", "quoted": None}
+DOCUMENT_TYPES = {"report": "Report", "study": "Report", "law": "Legislation"}
 
 
 @hookimpl
@@ -44,8 +152,7 @@ def extra_template_vars(view_name, table, database, request, datasette):
             return {}
         links = Links(datasette, database, request)
         page["links"] = links
-        page["json_ld"] = json_ld_script(event_json_ld(page, links))
-        page["highlighted_source"] = highlight(page["source"]["text"] or "", page["passages"])
+        page["json_ld"] = safe_json(event_json_ld(page, links), indent=2)
         page["map_markers"] = safe_json(map_markers(page, links))
         return {"event_page": page}
 
@@ -71,83 +178,255 @@ class Links:
         return self.origin + self.row(table, row_id)
 
 
+# ---- gathering the rows -------------------------------------------------------
+
 async def rows(db, sql, params):
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
+async def first(db, sql, params):
+    found = await rows(db, sql, params)
+    return found[0] if found else None
+
+
+def ids_json(ids):
+    return json.dumps(list(ids))
+
+
 async def gather_event(db, event_id):
-    found = await rows(db, "select * from events where id = :id", {"id": event_id})
-    if not found:
+    event = await first(db, "select * from events where id = :id", {"id": event_id})
+    if event is None:
         return None
-    event = found[0]
-    places = await rows(db, PLACE_CHAIN_SQL, {"location_id": event["location_id"]})
-    people = await rows(db, """
-        select event_participants.role, event_participants.evidence, event_participants.note,
-          participants.id, participants.name, participants.kind, participants.title,
-          participants.headcount, participants.wikidata_id
-        from event_participants join participants on participants.id = event_participants.participant_id
-        where event_participants.event_id = :id
-        order by participants.name
-    """, {"id": event_id})
-    by_role = {}
-    for person in people:
-        by_role.setdefault(person["role"], []).append(person)
-    roles = sorted(by_role.items(), key=lambda item: ROLE_ORDER.index(item[0]) if item[0] in ROLE_ORDER else len(ROLE_ORDER))
-    organizer = await rows(db, "select * from participants where id = :id", {"id": event["organizer_id"]})
-    parent = await rows(db, "select id, name, start_date, end_date from events where id = :id", {"id": event["parent_id"]})
-    sub_events = await rows(db, """
-        select events.id, events.name, events.start_date, events.end_date, events.date_precision,
-          locations.name as location_name, locations.latitude, locations.longitude
-        from events left join locations on locations.id = events.location_id
-        where events.parent_id = :id order by events.start_date, events.id
-    """, {"id": event_id})
-    for sub_event in sub_events:
-        sub_event["attendees"] = await rows(db, """
-            select distinct participants.id, participants.name, participants.kind, participants.title, participants.wikidata_id
-            from event_participants join participants on participants.id = event_participants.participant_id
-            where event_participants.event_id = :id and event_participants.role in ('chair', 'speaker', 'participant', 'visitor')
-            order by participants.name
-        """, {"id": sub_event["id"]})
-    quotes = await rows(db, """
-        select quotes.*, participants.name as speaker_name from quotes
-        join participants on participants.id = quotes.speaker_id
-        where quotes.event_id = :id order by quotes.id
-    """, {"id": event_id})
-    topics = await rows(db, """
-        select topics.id, topics.name, topics.description, event_topics.evidence
-        from event_topics join topics on topics.id = event_topics.topic_id
-        where event_topics.event_id = :id order by topics.name
-    """, {"id": event_id})
-    source = (await rows(db, "select id, title, publisher, published_date, text from sources where id = :id", {"id": event["source_id"]}))[0]
-    passages = [event["evidence"]] + [p["evidence"] for p in people] + [t["evidence"] for t in topics] + [q["text"] for q in quotes]
-    return {
-        "event": event, "places": places, "roles": roles, "organizer": organizer[0] if organizer else None,
-        "parent": parent[0] if parent else None, "sub_events": sub_events, "quotes": quotes,
-        "topics": topics, "source": source, "passages": passages, "attendees": people,
+    tree = await rows(db, EVENT_TREE_SQL, {"id": event_id})
+    tree_ids = ids_json(node["id"] for node in tree)
+    statuses = {row["event_id"]: row for row in await rows(db, STATUSES_SQL, {"ids": tree_ids})}
+    places = await gather_places(db, tree_ids)
+    participations = await rows(db, PARTICIPATIONS_SQL, {"ids": tree_ids})
+    names = await gather_names(db, participations, places)
+    add_names_at_event(participations, names)
+    page = {
+        "event": event,
+        "status": statuses.get(event_id),
+        "status_history": await rows(db, STATUS_HISTORY_SQL, {"id": event_id}),
+        "places": [place for place in places if place["event_id"] == event_id],
+        "parent": await first(db, "select id, name, start_date, end_date from events where id = :id",
+                              {"id": event["parent_id"]}),
+        "series": await gather_series(db, event),
+        "sub_events": sub_events(tree, event_id, statuses, places),
+        "participations": participations,
+        "roles": by_role(participations, event_id, await role_order(db)),
+        "attendance": await rows(db, ATTENDANCE_SQL, {"ids": tree_ids}),
+        "documents": await rows(db, DOCUMENTS_SQL, {"id": event_id}),
+        "quotes": await rows(db, QUOTES_SQL, {"id": event_id}),
+        "topics": await rows(db, TOPICS_SQL, {"id": event_id}),
+        "names": names,
     }
+    await cite_everything(db, page)
+    return page
+
+
+async def gather_places(db, tree_ids):
+    """Every place of the event and its sub-events, each with the places containing it."""
+    places = await rows(db, PLACES_SQL, {"ids": tree_ids})
+    chains = {}
+    for place in places:
+        if place["location_id"] not in chains:
+            chains[place["location_id"]] = await rows(db, PLACE_CHAIN_SQL, {"location_id": place["location_id"]})
+        place["chain"] = chains[place["location_id"]]
+        place["location"] = place["chain"][0]
+    places.sort(key=lambda place: (place["position"], rank(PLACE_ROLE_ORDER, place["role"])))
+    return places
+
+
+async def gather_series(db, event):
+    if not event["series_id"]:
+        return None
+    series = await first(db, SERIES_SQL, {"id": event["series_id"]})
+    series["events"] = await rows(db, SERIES_EVENTS_SQL, {"id": event["series_id"]})
+    return series
+
+
+async def gather_names(db, participations, places):
+    """{(table, id): [every name]} of the actors and places on the page, for alternateName."""
+    actors = {row["participant_id"] for row in participations}
+    actors |= {row["title_organization_id"] for row in participations if row["title_organization_id"]}
+    wanted = {"participants": actors,
+              "locations": {row["id"] for place in places for row in place["chain"]}}
+    names = {}
+    for table, ids in wanted.items():
+        for row in await rows(db, NAMES_SQL, {"table": table, "ids": ids_json(sorted(ids))}):
+            names.setdefault((table, row["row_id"]), []).append(row)
+    return names
+
+
+def add_names_at_event(participations, names):
+    """Each participant's and its title's organisation's name in the year of the event."""
+    for row in participations:
+        year = int(row["start_date"][:4])
+        row["name_at_event"] = name_in_year(names.get(("participants", row["participant_id"]), []),
+                                            year, row["participant_name"])
+        if row["title_organization_id"]:
+            row["title_organization_name"] = name_in_year(
+                names.get(("participants", row["title_organization_id"]), []), year, row["title_organization_name"])
+
+
+def name_in_year(names, year, default):
+    """The name in use in `year`, when exactly one name or former name is dated to
+    include it ("until 2017", "from 2017"); otherwise the row's own name."""
+    dated = [row["name"] for row in names if row["kind"] in ("name", "former name")
+             and (row["used_from_year"] is not None or row["used_until_year"] is not None)
+             and (row["used_from_year"] or year) <= year <= (row["used_until_year"] or year)]
+    return dated[0] if len(set(dated)) == 1 else default
+
+
+async def role_order(db):
+    """The roles in the data package's order (organizer first, quoted last), from the data dictionary."""
+    found = await first(db, ROLE_ORDER_SQL, {})
+    return [role.strip() for role in ((found or {}).get("allowed_values") or "").split(",") if role.strip()]
+
+
+def rank(order, value):
+    return order.index(value) if value in order else len(order)
+
+
+def sub_events(tree, event_id, statuses, places):
+    """The direct sub-events, each with its status and places."""
+    children = [dict(node) for node in tree if node["parent_id"] == event_id]
+    for child in children:
+        child["status"] = statuses.get(child["id"])
+        child["places"] = [place for place in places if place["event_id"] == child["id"]]
+    return children
+
+
+def by_role(participations, event_id, order):
+    """[(role, [actor])]: each actor once per role, with the events of the tree it had it in."""
+    roles = {}
+    for row in participations:
+        actors = roles.setdefault(row["role"], {})
+        actor = actors.setdefault(row["participant_id"], {**row, "events": [], "rows": []})
+        actor["rows"].append(row)
+        if row["event_id"] != event_id:
+            actor["events"].append({"id": row["event_id"], "name": row["event_name"]})
+        actor["in_event_itself"] = actor.get("in_event_itself", False) or row["event_id"] == event_id
+    return [(role, list(roles[role].values())) for role in sorted(roles, key=lambda role: (rank(order, role), role))]
+
+
+# ---- citations ----------------------------------------------------------------
+
+def fact_keys(page):
+    """(table, row_id) of every row the page states something from, in mentions' row_id convention."""
+    event_id = page["event"]["id"]
+    keys = [("events", event_id)]
+    keys += [("events", sub["id"]) for sub in page["sub_events"]]
+    keys += [("event_statuses", f"{event_id}/{row['status']}") for row in page["status_history"]]
+    keys += [("event_statuses", f"{sub['id']}/{sub['status']['status']}")
+             for sub in page["sub_events"] if sub["status"] and sub["status"]["status"]]
+    places = page["places"] + [place for sub in page["sub_events"] for place in sub["places"]]
+    keys += [("event_locations", f"{p['event_id']}/{p['location_id']}/{p['role']}") for p in places]
+    keys += [("event_participants", row["row_id"]) for row in page["participations"]]
+    keys += [("memberships", row["title_membership_id"]) for row in page["participations"] if row["title_membership_id"]]
+    keys += [("attendance", row["id"]) for row in page["attendance"]]
+    keys += [("event_documents", f"{event_id}/{doc['id']}/{doc['role']}") for doc in page["documents"]]
+    keys += [("quotes", quote["id"]) for quote in page["quotes"]]
+    keys += [("event_topics", f"{event_id}/{topic['id']}") for topic in page["topics"]]
+    if page["series"]:
+        keys.append(("series", page["series"]["id"]))
+    return sorted(set(keys))
+
+
+async def cite_everything(db, page):
+    """Number the sources behind the page's facts (oldest first) and give each fact its citations."""
+    found = {}
+    for mention in await rows(db, MENTIONS_SQL, {"keys": json.dumps(fact_keys(page))}):
+        found.setdefault((mention["table_name"], mention["row_id"]), []).append(mention)
+    source_ids = sorted({m["source_id"] for mentions in found.values() for m in mentions})
+    sources = await rows(db, SOURCES_SQL, {"ids": ids_json(source_ids)})
+    numbers = {source["id"]: number for number, source in enumerate(sources, 1)}
+
+    def cites(table, row_id, source_id=None):
+        """The citations of one row, by source number; only `source_id`'s when given."""
+        mentions = [m for m in found.get((table, row_id), []) if source_id in (None, m["source_id"])]
+        return sorted(({"number": numbers[m["source_id"]], "evidence": m["evidence"], "source_id": m["source_id"]}
+                       for m in mentions), key=lambda cite: cite["number"])
+
+    attach_citations(page, cites)
+    page["sources"] = [source_section(source, number, found, page["quotes"])
+                       for number, source in enumerate(sources, 1)]
+
+
+def attach_citations(page, cites):
+    event_id = page["event"]["id"]
+    page["event_cites"] = cites("events", event_id)
+    for row in page["status_history"]:
+        row["cites"] = cites("event_statuses", f"{event_id}/{row['status']}")
+    if page["status"] and page["status"]["status"]:
+        page["status"]["cites"] = cites("event_statuses", f"{event_id}/{page['status']['status']}")
+    for sub in page["sub_events"]:
+        sub["cites"] = cites("events", sub["id"])
+    for place in page["places"] + [place for sub in page["sub_events"] for place in sub["places"]]:
+        place["cites"] = cites("event_locations", f"{place['event_id']}/{place['location_id']}/{place['role']}")
+    for row in page["participations"]:
+        row["cites"] = cites("event_participants", row["row_id"])
+        row["title_cites"] = cites("memberships", row["title_membership_id"], row["title_source_id"]) \
+            if row["title_membership_id"] else []
+    for _, actors in page["roles"]:
+        for actor in actors:
+            actor["cites"] = merge_cites(row["cites"] for row in actor["rows"])
+            actor["title_cites"] = actor["rows"][0]["title_cites"]
+    for row in page["attendance"]:
+        row["cites"] = cites("attendance", row["id"])
+    for doc in page["documents"]:
+        doc["cites"] = cites("event_documents", f"{event_id}/{doc['id']}/{doc['role']}")
+    for quote in page["quotes"]:
+        quote["cites"] = cites("quotes", quote["id"])
+    for topic in page["topics"]:
+        topic["cites"] = cites("event_topics", f"{event_id}/{topic['id']}")
+    if page["series"]:
+        page["series"]["cites"] = cites("series", page["series"]["id"])
+
+
+def merge_cites(lists):
+    merged = {}
+    for cite_list in lists:
+        for cite in cite_list:
+            merged.setdefault((cite["number"], cite["evidence"]), cite)
+    return [merged[key] for key in sorted(merged)]
+
+
+def source_section(source, number, found, quotes):
+    """A source with every passage of it the page cites highlighted."""
+    passages = {m["evidence"] for mentions in found.values() for m in mentions if m["source_id"] == source["id"]}
+    # A quote is word for word in every source that mentions it: mark its words too.
+    passages |= {quote["text"] for quote in quotes
+                 if any(m["source_id"] == source["id"] for m in found.get(("quotes", quote["id"]), []))}
+    return {**source, "number": number, "paragraphs": highlight(source["text"] or "", passages)}
 
 
 def highlight(text, passages):
-    """Source text as HTML paragraphs with every passage in <mark>; all text escaped."""
+    """The text's paragraphs (blank-line separated, whitespace collapsed), each a list
+    of (piece, marked) with every occurrence of a passage marked; the template escapes them."""
     paragraphs = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
     wanted = {" ".join(p.split()) for p in passages if p}
-    html = []
-    for paragraph in paragraphs:
-        spans = sorted(span for passage in wanted for span in occurrences(passage, paragraph))
-        merged = []
-        for start, end in spans:
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        pieces, position = [], 0
-        for start, end in merged:
-            pieces.append(escape(paragraph[position:start]))
-            pieces.append(Markup("<mark>") + escape(paragraph[start:end]) + Markup("</mark>"))
-            position = end
-        pieces.append(escape(paragraph[position:]))
-        html.append(Markup("<p>") + Markup("").join(pieces) + Markup("</p>"))
-    return Markup("\n").join(html)
+    return [pieces(paragraph, merged_spans(paragraph, wanted)) for paragraph in paragraphs]
+
+
+def merged_spans(paragraph, passages):
+    """[start, end] of every occurrence of a passage, overlapping ones merged."""
+    merged = []
+    for start, end in sorted(span for passage in passages for span in occurrences(passage, paragraph)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def pieces(paragraph, spans):
+    result, position = [], 0
+    for start, end in spans:
+        result += [(paragraph[position:start], False), (paragraph[start:end], True)]
+        position = end
+    return [piece for piece in result + [(paragraph[position:], False)] if piece[0]]
 
 
 def occurrences(passage, text):
@@ -158,26 +437,59 @@ def occurrences(passage, text):
         start = text.find(passage, start + 1)
 
 
+# ---- schema.org JSON-LD ---------------------------------------------------------
+
 def wikidata_url(wikidata_id):
     return f"https://www.wikidata.org/wiki/{wikidata_id}" if wikidata_id else None
 
 
-def agent(row, links):
-    thing = {"@type": SCHEMA_TYPES.get(row["kind"], "Organization"), "name": row["name"],
-             "url": links.absolute_row("participants", row["id"])}
-    if row.get("title"):
-        thing["jobTitle"] = row["title"]
+def alternate_names(page, table, row_id, name):
+    return sorted({row["name"] for row in page["names"].get((table, row_id), []) if row["name"] != name})
+
+
+def agent(row, page, links):
+    """A participant as of the event. People and offices are Persons; an office's
+    holder is unnamed, so the Person has a jobTitle and no made-up name. A group
+    (several people or organisations described together) has no schema.org type:
+    Organization would claim that one organisation exists, Person that one person did."""
+    kind = row["participant_kind"]
+    thing = {"@type": {"person": "Person", "office": "Person", "individual": "Person",
+                       "organization": "Organization"}.get(kind)}
+    thing["url"] = links.absolute_row("participants", row["participant_id"])
+    if kind in ("person", "organization", "group"):
+        thing["name"] = row["name_at_event"]
+        others = alternate_names(page, "participants", row["participant_id"], row["name_at_event"])
+        if others:
+            thing["alternateName"] = others
+    if kind == "individual":  # the text describes the person without naming them
+        thing["description"] = row["participant_name"]
+    if thing["@type"] == "Person":
+        add_post(thing, row, links)
     if row.get("wikidata_id"):
         thing["sameAs"] = wikidata_url(row["wikidata_id"])
-    return thing
+    return {key: value for key, value in thing.items() if value is not None}
 
 
-def place(places, links):
-    """The event's location as a schema.org Place, nested in the places that contain it."""
+def add_post(person, row, links):
+    """jobTitle as of the event (from memberships); an office without one is its own post."""
+    title = row["title_at_event"] or (row["participant_name"] if row["participant_kind"] == "office" else None)
+    if title:
+        person["jobTitle"] = title
+    if row["honorific_at_event"]:
+        person["honorificPrefix"] = row["honorific_at_event"]
+    if row["title_organization_id"]:
+        person["worksFor"] = {"@type": "Organization", "name": row["title_organization_name"],
+                              "url": links.absolute_row("participants", row["title_organization_id"])}
+
+
+def place_ld(chain, page, links):
+    """A place as a schema.org Place, nested in the places that contain it, with a postal address."""
     result = None
-    for row in reversed(places):  # from the country down to the event's own place
-        thing = {"@type": "Place", "name": row["name"],
-                 "url": links.absolute_row("locations", row["id"])}
+    for row in reversed(chain):  # from the country down to the place itself
+        thing = {"@type": "Place", "name": row["name"], "url": links.absolute_row("locations", row["id"])}
+        others = alternate_names(page, "locations", row["id"], row["name"])
+        if others:
+            thing["alternateName"] = others
         if row["latitude"] is not None:
             thing["geo"] = {"@type": "GeoCoordinates", "latitude": row["latitude"], "longitude": row["longitude"]}
         if row["wikidata_id"]:
@@ -185,60 +497,93 @@ def place(places, links):
         if result:
             thing["containedInPlace"] = result
         result = thing
+    address = postal_address(chain)
+    if address:
+        result["address"] = address
     return result
+
+
+def postal_address(chain):
+    """addressLocality, addressRegion and addressCountry from the place hierarchy."""
+    parts = {"city": "addressLocality", "region": "addressRegion", "country": "addressCountry"}
+    address = {}
+    for row in chain:  # nearest first: a facility's locality is its city
+        part = parts.get(row["kind"])
+        if part and part not in address:
+            address[part] = row["name"]
+    return {"@type": "PostalAddress", **address} if address else None
+
+
+def one_or_list(items):
+    return items[0] if len(items) == 1 else items
+
+
+def event_ld(event, status, places, participations, page, links):
+    """The schema.org properties one event (the page's or a sub-event) has on its own."""
+    data = {"@type": "Event", "name": event["name"], "url": links.absolute_row("events", event["id"]),
+            "startDate": event["start_date"], "endDate": event["end_date"]}
+    if status and EVENT_STATUS.get(status["status"]):
+        data["eventStatus"] = EVENT_STATUS[status["status"]]
+    venues = [place_ld(p["chain"], page, links) for p in places if p["role"] == "venue"]
+    if venues:
+        data["location"] = one_or_list(venues)
+    areas = [place_ld(p["chain"], page, links) for p in places if p["role"] == "area"]
+    if areas:  # the area an event is about is not where it took place
+        data["about"] = one_or_list(areas)
+    for row in participations:
+        prop = ROLE_PROPERTY.get(row["role"], "attendee")
+        if prop and row["event_id"] == event["id"]:
+            data.setdefault(prop, [])
+            agent_ld = agent(row, page, links)
+            if agent_ld not in data[prop]:
+                data[prop].append(agent_ld)
+    return data
 
 
 def event_json_ld(page, links):
     event = page["event"]
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Event",
-        "@id": links.absolute_row("events", event["id"]),
-        "name": event["name"],
-        "description": event["description"],
-        "startDate": event["start_date"],
-        "endDate": event["end_date"],
-    }
-    if page["places"]:
-        data["location"] = place(page["places"], links)
-    if page["organizer"]:
-        data["organizer"] = agent(page["organizer"], links)
-    attendees = {row["id"]: row for row in page["attendees"] if row["role"] in ATTENDING_ROLES}
-    if attendees:
-        data["attendee"] = [agent(row, links) for row in attendees.values()]
+    data = {"@context": "https://schema.org", "@id": links.absolute_row("events", event["id"]),
+            **event_ld(event, page["status"], page["places"], page["participations"], page, links),
+            "description": event["description"]}
+    supers = []
     if page["parent"]:
-        data["superEvent"] = {"@type": "Event", "name": page["parent"]["name"],
-                              "url": links.absolute_row("events", page["parent"]["id"])}
+        supers.append({"@type": "Event", "name": page["parent"]["name"],
+                       "url": links.absolute_row("events", page["parent"]["id"])})
+    if page["series"]:
+        supers.append({"@type": "EventSeries", "name": page["series"]["name"],
+                       "url": links.absolute_row("series", page["series"]["id"])})
+    if supers:
+        data["superEvent"] = one_or_list(supers)
     if page["sub_events"]:
-        data["subEvent"] = [
-            {"@type": "Event", "name": sub["name"], "startDate": sub["start_date"], "endDate": sub["end_date"],
-             "url": links.absolute_row("events", sub["id"]),
-             **({"attendee": [agent(a, links) for a in sub["attendees"]]} if sub["attendees"] else {})}
-            for sub in page["sub_events"]
-        ]
+        data["subEvent"] = [event_ld(sub, sub["status"], sub["places"], page["participations"], page, links)
+                            for sub in page["sub_events"]]
+    if page["documents"]:
+        data["workFeatured"] = [document_ld(doc, links) for doc in page["documents"]]
     return data
 
 
+def document_ld(doc, links):
+    thing = {"@type": DOCUMENT_TYPES.get(doc["kind"], "CreativeWork"), "name": doc["title"],
+             "url": links.absolute_row("documents", doc["id"])}
+    if doc["author_id"]:
+        thing["author"] = {"name": doc["author_name"], "url": links.absolute_row("participants", doc["author_id"])}
+    return thing
+
+
 def map_markers(page, links):
-    """One marker for the event's own place and one per sub-event place, where coordinates are known."""
+    """One marker per venue with coordinates, of the event and of each sub-event."""
     markers = []
-    own = page["places"][0] if page["places"] else None
-    if own and own["latitude"] is not None:
-        markers.append({"latitude": own["latitude"], "longitude": own["longitude"],
-                        "label": page["event"]["name"] + " – " + own["name"],
-                        "url": links.row("locations", own["id"])})
-    for sub in page["sub_events"]:
-        if sub["latitude"] is not None:
-            markers.append({"latitude": sub["latitude"], "longitude": sub["longitude"],
-                            "label": sub["name"] + " – " + (sub["location_name"] or ""),
-                            "url": links.row("events", sub["id"])})
+    events = [(page["event"], page["places"], "events")] + [(sub, sub["places"], "events") for sub in page["sub_events"]]
+    for event, places, table in events:
+        for place in places:
+            location = place["location"]
+            if place["role"] == "venue" and location["latitude"] is not None:
+                url = links.row("locations", location["id"]) if event is page["event"] else links.row(table, event["id"])
+                markers.append({"latitude": location["latitude"], "longitude": location["longitude"],
+                                "label": event["name"] + " – " + location["name"], "url": url})
     return markers
 
 
 def safe_json(data, indent=None):
     # "<" escaped so that no value can close a <script> element early.
     return Markup(json.dumps(data, ensure_ascii=False, indent=indent).replace("<", "\\u003c"))
-
-
-def json_ld_script(data):
-    return Markup('<script type="application/ld+json">\n') + safe_json(data, indent=2) + Markup("\n</script>")

@@ -219,6 +219,12 @@ def prepare_connection(conn, database, datasette):
     SafeFunctions(config["max_value_bytes"]).install(conn)
     CallBudget(config["max_function_calls"], config["max_pattern_calls"]).install(conn)
     conn.row_factory = result_budget(config["max_result_bytes"])
+    # Every lookup the site makes has its index (tests/test_query_plans.py). An
+    # automatic index is SQLite guessing otherwise from sampled statistics: on
+    # the 5,000-participant benchmark it builds one over all of event_participants
+    # for each event_roles request rather than use the primary key (issue 12), and
+    # for a visitor's own SQL it would build one per request over a whole table.
+    conn.execute("pragma automatic_index = off")
 
 
 class CallBudget:

@@ -22,18 +22,31 @@ import pytest
 from conftest import DATA, ROOT, sha256
 from local_server import free_port, serve_command, serving, stop
 
-PARTICIPANTS = 17  # in data/participants.csv
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+PARTICIPANTS = len(read_csv(DATA / "participants.csv"))
+
+
+def append_csv(path, rows):
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    with open(path, "a", newline="", encoding="utf-8") as handle:
+        csv.DictWriter(handle, fieldnames=header, lineterminator="\n").writerows(rows)
 
 
 def add_participants(data_dir, count):
-    """Append `count` valid participants: copies of the first under new ids."""
-    path = Path(data_dir) / "participants.csv"
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    with open(path, "a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        for number in range(count):
-            writer.writerow(dict(rows[0], id=f"added-participant-{number}"))
+    """Append `count` valid participants: copies of the first under new ids, each
+    with a copy of its mention (every participant needs a source)."""
+    data_dir = Path(data_dir)
+    first = read_csv(data_dir / "participants.csv")[0]
+    mention = next(row for row in read_csv(data_dir / "mentions.csv")
+                   if row["table_name"] == "participants" and row["row_id"] == first["id"])
+    ids = [f"added-participant-{number}" for number in range(count)]
+    append_csv(data_dir / "participants.csv", (dict(first, id=row_id) for row_id in ids))
+    append_csv(data_dir / "mentions.csv", (dict(mention, row_id=row_id) for row_id in ids))
 
 
 def build_to(data_dir, output):
