@@ -492,6 +492,17 @@ async def test_search_query_finds_every_name_of_an_entity(datasette, fixture_sit
         (row["table_name"], row["row_id"]) for row in rows if row["found_in"] == "names"}
 
 
+async def test_search_query_finds_each_name_a_passage_writes(fixture_site, fixture_db):
+    """The names of mentions.name_as_written too, not only those of the names table."""
+    written = query(fixture_db, "select distinct table_name, row_id, name_as_written from mentions "
+                                "where name_as_written is not null")
+    assert written
+    for row in written:
+        table_name, row_id, name = row["table_name"], row["row_id"], row["name_as_written"]
+        rows = await get_json(fixture_site, "search", q=name)
+        assert ("names", table_name, row_id) in {(r["found_in"], r["table_name"], r["row_id"]) for r in rows}, name
+
+
 async def test_search_query_finds_documents_and_series(fixture_site):
     rows = await get_json(fixture_site, "search", q="returning home")
     assert ("documents", "iom-study-returning-home") in {(row["table_name"], row["row_id"]) for row in rows}
