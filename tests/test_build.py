@@ -307,7 +307,9 @@ def not_verbatim_case(pick):
         index = next(i for i, row in enumerate(d.rows(table)) if row[column])
         row = d.rows(table)[index]
         source_id = row[d.verbatim(table, column)]
-        line = d.set(table, index, column, misspell(row[column]))
+        # A letter added at the end, not the last one changed: "2015" misspelled "201x"
+        # would be as close to the "2016" of the same text, which the build may show.
+        line = d.set(table, index, column, row[column] + "x")
         closest = words_around(d.source_text(source_id), row[column])
         return [f"{d.shown(table)}:{line}: {column}: not found in source {source_id!r} "
                 f"(expected a passage copied word for word from the source; closest passage: {closest!r})"]
@@ -363,7 +365,9 @@ def verbatim_in_mentions_case(table, column):
                      and tuple(row[key] for key in d.primary_key(table)) not in pointed_at)
         row = rows[index]
         (source_id,) = set(d.mentioning_sources(table, row))
-        line = d.set(table, index, column, misspell(row[column]))
+        # A letter added at the end, not the last one changed: "2015" misspelled "201x"
+        # would be as close to the "2016" of the same text, which the build may show.
+        line = d.set(table, index, column, row[column] + "x")
         closest = words_around(d.source_text(source_id), row[column])
         return [f"{d.shown(table)}:{line}: {column}: not found in the source(s) that mention this row, {source_id!r} "
                 f"(expected a passage copied word for word from the source; closest passage: {closest!r})"]
