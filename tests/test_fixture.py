@@ -182,6 +182,19 @@ def test_events_and_the_event_they_are_part_of(db):
     }
 
 
+def test_an_entity_row_revised_by_a_later_release_says_which(db):
+    """An event row is the curator's reading, revised when the release of 15 April reports
+    the seminar held; the revision names that release, and the mention of 10 March stays."""
+    ((date_basis, description, note),) = rows(db, "select date_basis, description, note from events where id = ?",
+                                              SEMINAR_2)
+    assert "release of 10 March 2016" in date_basis and "release of 15 April 2016" in date_basis
+    assert "27 participants" in description and "release of 15 April 2016" in note
+    assert rows(db, "select evidence from mentions where table_name = 'events' and row_id = ? and source_id = ?",
+                SEMINAR_2, A) == [
+        ("Six more such seminars will be held in the coming three months. "
+         "The next will take place in Istaravshan on 14 April 2016.",)]
+
+
 def test_an_event_planned_in_one_release_and_held_in_the_next(db):
     assert rows(db, """select event_statuses.event_id, event_statuses.status, mentions.source_id
                        from event_statuses join mentions on mentions.table_name = 'event_statuses'

@@ -5,7 +5,9 @@ A release's rows are the rows it supports: its sources row, its mentions, the ro
 sourced tables it mentions, and its names rows (each name is a statement of one source,
 like a mention: the release of 2024 that calls a name former adds a row). Rows whose
 key data/ already has are reused, not added, as an editor reuses existing ids; this is
-how the fixture's Khujand or OSCE Office become data/'s.
+how the fixture's Khujand or OSCE Office become data/'s. Entity rows come in the
+fixture's final reading (an editor revises an event's date_basis or description when a
+later release says more, data/README.md); statements are each release's own.
 """
 
 import csv
