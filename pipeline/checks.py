@@ -59,25 +59,41 @@ def parse_boolean(text):
 PARSERS = {"string": parse_string, "integer": parse_integer, "number": parse_number, "date": parse_date, "boolean": parse_boolean}
 
 
-def compile_field(field, missing_values):
-    """Return check(text) -> value for SQLite (None when empty), raising ValueError."""
+def compile_field(field, missing_values, max_bytes):
+    """Return check(text) -> value for SQLite (None when empty), raising ValueError.
+    `max_bytes` is the package's x-maxValueBytes: no value may be longer in UTF-8."""
     parse = PARSERS[field.type]
     rules = _constraint_rules(field.constraints)
     required = field.required
     # Called for every cell of every row: the common cases skip what they do not need.
     only_empty_is_missing = missing_values == frozenset({""})
+    surely_short = max_bytes // 4  # UTF-8 takes at most 4 bytes a character: no need to encode
 
     def check(text):
         if (not text) if only_empty_is_missing else (text in missing_values):
             if required:
                 raise ValueError("missing value (this column is required)")
             return None
+        if len(text) > surely_short:
+            check_bytes(text, max_bytes)
         value = parse(text)
         for rule in rules:
             rule(value)
         return value
 
     return check
+
+
+def too_long(size, max_bytes):
+    """The message for a value of `size` bytes over the package's x-maxValueBytes."""
+    return (f"{size:,} bytes, too long (expected at most {max_bytes:,} bytes in UTF-8: the longest value "
+            "the site serves, x-maxValueBytes in datapackage.json)")
+
+
+def check_bytes(text, max_bytes):
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise ValueError(too_long(size, max_bytes))
 
 
 def _constraint_rules(constraints):

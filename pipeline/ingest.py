@@ -10,6 +10,7 @@ source that mentions the row) is checked once all rows are in, in SQL.
 """
 
 import array
+import csv
 import difflib
 import functools
 import hashlib
@@ -17,7 +18,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .checks import compile_field, header_problems, likely_unquoted_comma
+from .checks import compile_field, header_problems, likely_unquoted_comma, too_long
 from .evidence import SourceTexts, contains_words, is_normalized, normalize_space
 from .loader import insert_statement, quote_identifier
 from .reader import CsvProblem, read_rows
@@ -30,6 +31,7 @@ BATCH_SIZE = 10_000
 CHECK_CACHE_SIZE = 4096
 SUGGESTION_MAX_KEYS = 50_000  # comparing a typo with more ids would take seconds per error
 UNIT_SEPARATOR = "\x1f"  # joins source ids in group_concat; cannot occur in a slug
+CSV_FIELD_LIMIT = 131_072  # Python's csv default
 
 
 class Ingest:
@@ -53,6 +55,10 @@ class Ingest:
     # -- the whole dataset ------------------------------------------------
 
     def run(self):
+        # Python's csv stops at 131,072 characters a field; a value up to the package's
+        # limit must reach its check (and its message), and a little beyond, so that a
+        # missing closing quote still stops the file early.
+        csv.field_size_limit(max(CSV_FIELD_LIMIT, 4 * self.package.max_value_bytes + 1))
         self.db.execute("begin")
         for table in self.package.tables:
             self.load_table(table)
@@ -85,7 +91,7 @@ class Ingest:
             self.report.add(self.rel(path), None, "file", f"not found (expected the CSV file for table {table.name!r})")
             self.unchecked.add(table.name)
             return
-        checks = [self.compile_check(table, field) for field in table.fields]
+        checks = [self.compile_check(table, field, self.package.max_value_bytes) for field in table.fields]
         width = len(checks)
         names = table.column_names
         references = self.reference_checks(table)
@@ -175,10 +181,10 @@ class Ingest:
             self.report.add(rel, line, "row", f"{len(fields)} fields (expected {len(names)}: {', '.join(names)})")
 
     @staticmethod
-    def compile_check(table, field):
+    def compile_check(table, field, max_bytes):
         """The field's check, remembering its results when values are likely to repeat:
         constrained short values (enums, patterns, dates), but not a table's own key."""
-        check = compile_field(field, table.missing_values)
+        check = compile_field(field, table.missing_values, max_bytes)
         unique = table.primary_key == (field.name,)
         repeats = field.type == "date" or "enum" in field.constraints or "pattern" in field.constraints
         return functools.lru_cache(maxsize=CHECK_CACHE_SIZE)(check) if repeats and not unique else check
@@ -418,6 +424,9 @@ class Ingest:
             if folder not in path.resolve().parents:
                 raise FileNotFoundError  # e.g. a symbolic link to a file elsewhere
             raw = path.read_bytes()
+            if len(raw) > self.package.max_value_bytes:  # stored as is: its size in the database
+                self.report.add(rel, line, field.read_from, f"{name}: {too_long(len(raw), self.package.max_value_bytes)}")
+                return None
             text = raw.decode("utf-8")
         except OSError as error:
             reason = error.strerror or "not a file inside it"

@@ -20,7 +20,7 @@ DERIVED_TABLES = {
     "source_paragraphs": ("Source paragraphs", "Each source text split into paragraphs, whitespace collapsed, to show the context of an evidence passage."),
     "_tables": ("Tables", "Data dictionary: every table and what it holds."),
     "_columns": ("Columns", "Data dictionary: every column, its type, whether it is required, its allowed values, whether it is verbatim, searched or indexed, and its meaning."),
-    "_build": ("Build", "What built this database: data package name, version and hash, tool versions."),
+    "_build": ("Build", "What built this database: data package name, version and hash, tool versions, the longest value allowed (max_value_bytes)."),
     "_build_files": ("Build input files", "Each input file's SHA-256, size and row count."),
 }
 
@@ -161,6 +161,9 @@ def record_build(db, package, files):
         {"key": "datapackage_sha256", "value": hashlib.sha256(
             json.dumps(package.raw, sort_keys=True).encode()).hexdigest()},
         {"key": "sqlite_utils_version", "value": importlib.metadata.version("sqlite-utils")},
+        # x-maxValueBytes: every value was checked against it; the server reads it
+        # here as its length limit for this database (plugins/hardening.py).
+        {"key": "max_value_bytes", "value": str(package.max_value_bytes)},
     ])
     db["_build_files"].create({"path": str, "sha256": str, "bytes": int, "rows": int}, pk="path", strict=True)
     db["_build_files"].insert_all(files)

@@ -5,6 +5,9 @@ data dictionary, the tests' bad inputs) is derived from the objects built here.
 Besides Frictionless Table Schema, the package uses a few custom properties
 (Frictionless allows them); each is read here and nowhere else:
 
+  package "x-maxValueBytes": N      the longest value (UTF-8 bytes) a CSV cell or source text may have:
+                                    the build refuses longer ones and records N in _build, where
+                                    the server reads it as its SQLITE_LIMIT_LENGTH (plugins/hardening.py)
   resource "x-sourced": true        every row needs at least one row in mentions
   resource "x-rowReference"         {"table": col, "row": col}: the pair names a row of a sourced table
   resource "x-derivedFields"        columns the build adds (sources.text, read from the file at "x-readFrom")
@@ -28,6 +31,9 @@ SQL_TYPES = {"string": str, "date": str, "integer": int, "number": float, "boole
 SUPPORTED_CONSTRAINTS = {"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength", "maxLength"}
 FIELD_EXTENSIONS = {"x-verbatim", "x-searched", "x-indexed", "x-digestOf", "x-readFrom"}
 RESOURCE_EXTENSIONS = {"x-sourced", "x-rowReference", "x-derivedFields"}
+PACKAGE_EXTENSIONS = {"x-maxValueBytes"}
+# SQLite's own ceiling on SQLITE_LIMIT_LENGTH (SQLITE_MAX_LENGTH as compiled by default).
+SQLITE_MAX_LENGTH = 1_000_000_000
 MENTIONS = "mentions"  # the table that says which source supports which row
 ROW_ID_SEPARATOR = "/"  # joins the parts of a compound key into mentions.row_id
 
@@ -120,6 +126,7 @@ class Package:
     title: str
     tables: tuple[Table, ...]
     raw: dict  # the datapackage.json contents, stored in the database as built
+    max_value_bytes: int  # x-maxValueBytes: the longest value, in UTF-8 bytes, the build accepts and the site serves
 
     def table(self, name):
         return next(table for table in self.tables if table.name == name)
@@ -148,6 +155,11 @@ def load_package(data_dir: Path) -> Package:
         raise SchemaError(f"{path}: not valid JSON: {error}")
     if not isinstance(raw, dict) or not isinstance(raw.get("resources", []), list):
         raise SchemaError(f"{path}: expected a JSON object with a list of resources")
+    unknown = sorted(key for key in raw if key.startswith("x-") and key not in PACKAGE_EXTENSIONS)
+    if unknown:
+        raise SchemaError(f"{path}: unknown package property {', '.join(unknown)} "
+                          f"(expected one of {', '.join(sorted(PACKAGE_EXTENSIONS))})")
+    max_value_bytes = _max_value_bytes(path, raw)
     tables = tuple(_checked_table(path, resource) for resource in raw.get("resources", []))
     if not tables:
         raise SchemaError(f"{path}: resources: empty (expected one resource per CSV file)")
@@ -158,7 +170,21 @@ def load_package(data_dir: Path) -> Package:
         title=raw.get("title", ""),
         tables=tables,
         raw=raw,
+        max_value_bytes=max_value_bytes,
     )
+
+
+def _max_value_bytes(path, raw):
+    """The package's x-maxValueBytes: required, since the build checks every value against it
+    and the server takes its length limit from it (recorded in _build)."""
+    value = raw.get("x-maxValueBytes")
+    if value is None:
+        raise SchemaError(f"{path}: x-maxValueBytes: missing (expected the longest value in UTF-8 bytes a cell "
+                          "or source text may have, e.g. \"x-maxValueBytes\": 200000)")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SQLITE_MAX_LENGTH:
+        raise SchemaError(f"{path}: x-maxValueBytes: {value!r} is not a byte count "
+                          f"(expected a whole number from 1 to {SQLITE_MAX_LENGTH:,}, SQLite's own maximum)")
+    return value
 
 
 def _as_tuple(value):

@@ -7,11 +7,25 @@ took part in the event and in its sub-events (with the title each held at
 the event), attendance counts, documents, quotes, topics, and every source
 that supports any of it with its passages highlighted. Each fact carries
 its citations: the sources (numbered on the page) that support it.
+
+The JSON-LD's absolute URLs start with the site's public origin as
+configured, never with the request's Host header (the page is cached for
+default_cache_ttl, and a proxy's cache would hand a forged Host's URLs to
+everyone):
+
+    plugins:
+      event_page:
+        site_url: https://events.example.org     # metadata.yml reads it from $SITE_URL
+
+Without one, they are root-relative (/antitrafficking/events/...): JSON-LD
+resolves them against the page's own URL.
 """
 
 import json
 import re
+from urllib.parse import urlsplit
 
+import click
 from datasette import hookimpl
 from datasette.utils import tilde_encode, urlsafe_components
 from markupsafe import Markup
@@ -140,6 +154,30 @@ ROLE_PROPERTY = {"organizer": "organizer", "co-organizer": "organizer", "support
 DOCUMENT_TYPES = {"report": "Report", "study": "Report", "law": "Legislation"}
 
 
+def site_url(datasette):
+    """The configured public origin without a trailing slash ("" when none is set);
+    raises ClickException for one that is not scheme://host[:port]."""
+    value = (datasette.plugin_config("event_page") or {}).get("site_url")
+    if value in (None, ""):
+        return ""
+    try:
+        parts = urlsplit(str(value))
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    if not (parts and parts.scheme in ("http", "https") and parts.hostname and parts.path in ("", "/")
+            and not (parts.query or parts.fragment or parts.username or parts.password)):
+        raise click.ClickException(
+            f"metadata plugins: event_page: site_url: {value!r} is not an origin (expected scheme://host[:port], "
+            "e.g. https://events.example.org; a path prefix belongs in Datasette's base_url setting)")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@hookimpl
+def startup(datasette):
+    site_url(datasette)  # a malformed site_url stops the server before it serves a page
+
+
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
     if view_name != "row" or table != "events" or request is None:
@@ -150,7 +188,7 @@ def extra_template_vars(view_name, table, database, request, datasette):
         page = await gather_event(datasette.get_database(database), event_id)
         if page is None:
             return {}
-        links = Links(datasette, database, request)
+        links = Links(datasette, database)
         page["links"] = links
         page["json_ld"] = safe_json(event_json_ld(page, links), indent=2)
         page["map_markers"] = safe_json(map_markers(page, links))
@@ -162,11 +200,13 @@ def extra_template_vars(view_name, table, database, request, datasette):
 class Links:
     """Row-page URLs, so the template links every participant, place and topic."""
 
-    def __init__(self, datasette, database, request):
+    def __init__(self, datasette, database):
         self.datasette, self.database = datasette, database
+        # The configured origin, not datasette.absolute_url(request, ...): that
+        # takes the request's Host header. urls.table() adds base_url's prefix.
+        self.origin = site_url(datasette)
         # Built once per page and per table, not per link (a page can have a
-        # hundred): absolute_url() and urls.row() resolve the database each call.
-        self.origin = datasette.absolute_url(request, "/")[:-1]
+        # hundred): urls.table() resolves the database each call.
         self.table_paths = {}
 
     def row(self, table, row_id):

@@ -26,9 +26,8 @@ and three such requests at once stall every other visitor. This plugin:
   page work with); no redirect ever leaves the site (0.65.5 answers
   `/\\example.com/` with `Location: /\\example.com`, which browsers follow
   to example.com); at most max_facets requested facets, since Datasette
-  runs each one in turn for up to facet_time_limit_ms; and 400, not 500,
-  for the bad parameters Datasette 0.65 fails on (_sort=unknown,
-  _through=..., _facet={..., id__in=[..., _timelimit=abc).
+  runs each one in turn for up to facet_time_limit_ms. (The bad parameters
+  Datasette 0.65 fails on answer 400 through plugins/bad_requests.py.)
 * startup -- a database file that fails `pragma quick_check`, holds a value
   longer than max_value_bytes (unreadable under the limit) or other row
   counts than its --inspect-file is refused with a clear message (the check
@@ -47,7 +46,11 @@ the messages below. Every limit can be changed in metadata.yml:
 
     plugins:
       hardening:
-        max_value_bytes: 500000
+        max_sql_bytes: 200000
+
+except the length limit of a database build.py made: that is the data
+package's x-maxValueBytes, recorded in its _build table (max_value_bytes
+here applies to databases that record none).
 """
 
 import asyncio
@@ -63,10 +66,13 @@ import weakref
 from urllib.parse import parse_qsl, urlsplit
 
 import click
-from datasette import Response, hookimpl
+from datasette import hookimpl
 
 DEFAULTS = {
-    # Longest string or blob a query may make or read (SQLITE_LIMIT_LENGTH).
+    # Longest string or blob a query may make or read (SQLITE_LIMIT_LENGTH), for
+    # a database that does not record its own: build.py records data/datapackage.json's
+    # x-maxValueBytes, which it checked every value against, in the _build table,
+    # and that value wins (value_limit below), so the build and the server agree.
     # The longest value stored today is a 2 KB source text; the benchmark's
     # synthetic sources are about 4 KB.
     "max_value_bytes": 200_000,
@@ -78,9 +84,10 @@ DEFAULTS = {
     # Function calls in one statement, LIKE/GLOB among them.
     "max_function_calls": 200,
     "max_pattern_calls": 20,
-    # Bytes of text and blobs one query may return: Datasette holds up to
-    # max_returned_rows rows, each up to max_value_bytes, several times over
-    # while it renders them.
+    # Bytes one query's rows may take in the output (JSON, HTML or CSV), counted
+    # as an upper bound of what is sent (result_budget: an emoji is 12 bytes of
+    # JSON): Datasette holds up to max_returned_rows rows, each up to
+    # max_value_bytes, several times over while it renders them.
     "max_result_bytes": 32 * 1024 * 1024,
     # Facets one request may ask for (_facet, _facet_array, _facet_date...).
     "max_facets": 5,
@@ -208,15 +215,31 @@ _patch_datasette()
 
 # ---- connections ------------------------------------------------------------------
 
+def recorded_value_limit(conn):
+    """The x-maxValueBytes build.py checked this database's values against and
+    recorded in its _build table; None for a database without one."""
+    try:
+        row = conn.execute("select value from _build where key = 'max_value_bytes'").fetchone()
+    except sqlite3.Error:  # no _build table: not built by build.py
+        return None
+    return int(row[0]) if row and str(row[0]).isdigit() else None
+
+
+def value_limit(conn, config):
+    """The length limit for a connection: its database's recorded one, else the configured one."""
+    return recorded_value_limit(conn) or config["max_value_bytes"]
+
+
 @hookimpl
 def prepare_connection(conn, database, datasette):
     config = settings(datasette)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, config["max_value_bytes"])
+    max_value_bytes = value_limit(conn, config)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, config["max_like_pattern"])
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, config["max_sql_bytes"])
     if not (datasette.crossdb and database == "_memory"):
         conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-    SafeFunctions(config["max_value_bytes"]).install(conn)
+    SafeFunctions(max_value_bytes).install(conn)
     CallBudget(config["max_function_calls"], config["max_pattern_calls"]).install(conn)
     conn.row_factory = result_budget(config["max_result_bytes"])
     # Every lookup the site makes has its index (tests/test_query_plans.py). An
@@ -266,20 +289,61 @@ class CallBudget:
         return f"too many function calls: a query may call functions at most {config['max_function_calls']} times"
 
 
+# Characters whose escape in JSON (\u0000, \"), HTML (&amp; &#34; &lt;) or
+# CSV ("") takes more than one byte: at most 6 bytes each.
+_ESCAPED = re.compile('[\x00-\x1f\x7f"&\'<>\\\\]')
+# A cell besides its value: JSON's quotes, comma and, with _shape=objects, the
+# column's name; HTML's <td class="col-NAME type-TYPE">...</td>.
+CELL_OVERHEAD = 40
+
+
+def output_bytes(value):
+    """An upper bound of the bytes `value` takes in Datasette's JSON, HTML or
+    CSV output. JSON escapes every character outside ASCII (ensure_ascii):
+    6 bytes for each UTF-16 code unit, so an emoji takes 12. Bytes that
+    decode as UTF-8 are written as that text (a NUL byte is \\u0000, 6 bytes),
+    others in base64; numbers and NULL take at most 24."""
+    cls = value.__class__
+    if cls is str:
+        if value.isascii():
+            if _ESCAPED.search(value) is None:
+                return len(value)
+            return len(value) + 5 * len(_ESCAPED.findall(value))
+        return 3 * len(value.encode("utf-16-le", "surrogatepass"))  # 6 per code unit of 2 bytes
+    if cls is bytes:
+        return 6 * len(value)
+    return 24
+
+
 def result_budget(limit):
-    """A row factory (sqlite3.Row, as Datasette's) that fails a query once its
-    rows hold more than `limit` bytes of text and blobs."""
-    state = {"cursor": lambda: None, "used": 0}
-    message = (f"query result too large: more than {limit:,} bytes of text; "
+    """A row factory (sqlite3.Row, as Datasette's) that fails a query once
+    its rows would take more than `limit` bytes in the output (output_bytes
+    of every value, plus each cell's markup and column name): the bytes
+    sent, not the characters held (issue 12)."""
+    state = {"cursor": lambda: None, "used": 0, "per_row": 0}
+    message = (f"query result too large: its rows would take more than {limit:,} bytes "
+               "(each character outside ASCII counts up to 12 bytes, as JSON writes it); "
                "select fewer rows or columns, or shorter values")
 
-    def row_factory(cursor, values):
+    def row_factory(cursor, values, search=_ESCAPED.search, findall=_ESCAPED.findall):
         if state["cursor"]() is not cursor:
+            names = [column[0] for column in cursor.description or ()]
             state["cursor"], state["used"] = weakref.ref(cursor), 0
-        used = state["used"]
-        for value in values:
-            if value.__class__ is str or value.__class__ is bytes:
-                used += len(value)
+            state["per_row"] = sum(output_bytes(name) + CELL_OVERHEAD for name in names) + 2
+        used = state["used"] + state["per_row"]
+        for value in values:  # output_bytes(value), inlined: this runs for every row of every query
+            cls = value.__class__
+            if cls is str:
+                if value.isascii():
+                    used += len(value)
+                    if search(value) is not None:
+                        used += 5 * len(findall(value))
+                else:
+                    used += 3 * len(value.encode("utf-16-le", "surrogatepass"))
+            elif cls is bytes:
+                used += 6 * len(value)
+            else:
+                used += 24
         state["used"] = used
         if used > limit:
             raise sqlite3.OperationalError(message)
@@ -445,48 +509,6 @@ async def _answer(send, status, message, as_json=False):
     await send({"type": "http.response.body", "body": body})
 
 
-def bad_parameter(pairs):
-    """Why Datasette 0.65 would answer these query parameters with a 500 (it
-    parses them without catching the error), or None."""
-    for key, value in pairs:
-        try:
-            if key == "_through":
-                through = json.loads(value)
-                if not (isinstance(through, dict) and {"table", "column", "value"} <= set(through)):
-                    return "_through must be a JSON object with table, column and value"
-            elif key.startswith("_facet") and key != "_facet_size" and value.startswith("{"):
-                if not isinstance(json.loads(value), dict):
-                    return f"{key} must be a column name or a JSON object"
-            elif key.endswith("__in") and value.startswith("["):
-                json.loads(value)
-            elif key == "_timelimit":
-                int(value)
-        except ValueError:
-            return f"invalid {key}: {value[:100]}"
-    return None
-
-
-@hookimpl
-def handle_exception(datasette, request, exception):
-    """Datasette 0.65 answers some bad query parameters (an unknown _sort
-    column, _sort with _sort_desc, a _through without a foreign key) with a
-    DatasetteError of status 500: the request's fault, so 400. (In 0.65 no
-    other DatasetteError has status 500; pyproject.toml pins <0.66.)"""
-    from datasette.views.base import DatasetteError
-
-    if not (isinstance(exception, DatasetteError) and exception.status == 500):
-        return None
-
-    async def inner():
-        info = {"ok": False, "error": exception.message, "status": 400, "title": exception.title}
-        if request.path.endswith(".json"):
-            return Response.json(info, status=400)
-        template = datasette.jinja_env.select_template(["400.html", "error.html"])
-        context = dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])
-        return Response.html(await template.render_async(context), status=400)
-    return inner
-
-
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
@@ -502,9 +524,6 @@ def asgi_wrapper(datasette):
             limit = settings(datasette)["max_facets"]
             if sum(1 for key, _ in pairs if key.startswith("_facet") and key != "_facet_size") > limit:
                 return await _answer(send, 400, f"Too many facets: at most {limit} per request", path.endswith(".json"))
-            problem = bad_parameter(pairs)
-            if problem:
-                return await _answer(send, 400, problem, path.endswith(".json"))
             if path in _downloads.get(datasette, {}) and replaced_since_startup(*_downloads[datasette][path]):
                 # The pages still answer from the file the server started with (see
                 # pin_connections); the download would send the new one.
@@ -547,6 +566,7 @@ def check_file(path, max_value_bytes, inspected=None):
         problems = [row[0] for row in conn.execute("pragma quick_check(5)")]
         if problems != ["ok"]:
             return "fails SQLite's integrity check (pragma quick_check): " + "; ".join(problems)
+        max_value_bytes = recorded_value_limit(conn) or max_value_bytes  # as prepare_connection
         tables = conn.execute("select name from sqlite_master where type = 'table' "
                               "and name not like 'sqlite_%' and sql not like 'create virtual%'").fetchall()
         for (table,) in tables:
@@ -575,7 +595,8 @@ def check_table(conn, table, max_value_bytes, inspected):
     for column, size in zip(columns, sizes):
         if size is not None and size > max_value_bytes:
             return (f"holds a value of {size:,} bytes in {table}.{column}, more than the {max_value_bytes:,} "
-                    "a query may read (raise max_value_bytes, see plugins/hardening.py)")
+                    "a query may read (its x-maxValueBytes, or plugins/hardening.py's max_value_bytes "
+                    "for a database that records none)")
     return None
 
 

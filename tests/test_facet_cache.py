@@ -137,3 +137,78 @@ async def test_a_facet_whose_answer_can_change_is_not_kept(built_db):
     assert response.status_code == 200, response.text
     assert "kind" in response.json()["facet_results"]
     assert "_facet_cache" not in ds.get_database("antitrafficking").__dict__  # nothing was kept
+
+
+# -- a visitor's own SQL never fills the cache (issue 12) ----------------------------------
+
+def kept(ds):
+    db = ds.get_database("antitrafficking")
+    return {name: len(db.__dict__[name].results) for name in ("_facet_cache", "_count_cache") if name in db.__dict__}
+
+
+@pytest.mark.parametrize("query", [
+    # Shaped like a facet query, with the facet time limit: taken for one before.
+    {"sql": "select zeroblob(3000) as value, count(*) as count from participants group by id", "_timelimit": "200"},
+    {"sql": "select count(*) from participants"},
+    {"sql": "select count(*) from participants", "_timelimit": "200"},
+], ids=["facet-shaped with _timelimit=200", "count", "count with _timelimit=200"])
+@pytest.mark.parametrize("spelling", ["sql", "%73ql"])
+async def test_a_visitors_query_is_not_kept(built_db, query, spelling):
+    ds = site(built_db)
+    text = urlencode(query).replace("sql=", f"{spelling}=", 1)
+    for _ in range(2):
+        response = await ds.client.get(f"/antitrafficking.json?{text}")
+        assert response.status_code == 200, response.text
+    assert kept(ds) == {}
+
+
+async def test_facets_and_counts_of_a_page_with_where_are_not_kept(built_db):
+    ds = site(built_db)
+    for spelling in ("_where", "_wh%65re"):
+        response = await ds.client.get(f"/antitrafficking/participants.json?_facet=kind&{spelling}=length(name)>3")
+        assert response.status_code == 200, response.text
+        assert "kind" in response.json()["facet_results"]
+    assert kept(ds) == {}
+
+
+async def test_a_filtered_table_page_is_still_kept(built_db):
+    ds = site(built_db)
+    response = await ds.client.get("/antitrafficking/participants.json?_facet=kind&name__contains=a")
+    assert response.status_code == 200
+    assert kept(ds) == {"_facet_cache": 1, "_count_cache": 1}
+
+
+class FakeResults:
+    def __init__(self, rows):
+        self.rows = rows
+
+
+def test_the_cache_is_bounded_in_bytes(built_db):
+    site(built_db)  # loads the plugin
+    from datasette.plugins import pm
+
+    module = pm.get_plugin("facet_cache.py")
+    cache = module.ResultCache(max_entries=1000, max_bytes=1_000_000)
+    for i in range(200):  # 200 results of ~30 KB: 6 MB if nothing were evicted
+        cache.put((f"select {i}", ()), FakeResults([("x" * 1000, i)] * 30))
+    assert cache.bytes <= 1_000_000
+    assert 0 < len(cache.results) < 40
+    assert cache.get(("select 199", ())) is not None  # the newest stay
+    assert cache.get(("select 0", ())) is None
+    assert cache.bytes == sum(size for _, size in cache.results.values())
+    cache.put(("select big", ()), FakeResults([("x" * 200_000,)]))  # more than an eighth: not kept
+    assert cache.get(("select big", ())) is None
+
+
+async def test_long_facet_values_do_not_grow_the_cache_past_its_bound(built_db):
+    ds = site(built_db)
+    from datasette.plugins import pm
+
+    module = pm.get_plugin("facet_cache.py")
+    for i in range(30):  # facets of sources.text (KBs each) under many filters
+        response = await ds.client.get(f"/antitrafficking/sources.json?_facet=text&_facet_size=max&id__not=x{i}")
+        assert response.status_code == 200, response.text
+    cache = ds.get_database("antitrafficking")._facet_cache
+    assert len(cache.results) == 30
+    assert cache.bytes <= module.MAX_BYTES
+    assert cache.bytes == sum(size for _, size in cache.results.values())
