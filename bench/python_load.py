@@ -35,7 +35,7 @@ def load(data_dir, output):
     loader.create_tables(db, package)
     db.conn.execute("begin")
     for table in package.tables:
-        padding = (None,) * len(loader.DERIVED_COLUMNS.get(table.name, {}))
+        padding = (None,) * len(table.derived_fields)  # e.g. sources.text, which only build.py reads
         db.conn.executemany(loader.insert_statement(table), csv_rows(Path(data_dir) / table.path, padding))
     db.conn.execute("commit")
     db.conn.close()

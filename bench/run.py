@@ -3,7 +3,7 @@
 
     python bench/run.py --participants 100000        # what `make bench` runs
     python bench/run.py --participants 1000000 --runs 3
-    python bench/run.py --quick                       # 10 000 participants, 1 run, 1 s of load (< 2 min)
+    python bench/run.py --quick                       # 10 000 participants, 1 run, 1 s of load (about 3 min)
     python bench/run.py --only build                  # or: --only serve (reuses the last build)
 
 Build: generate.py writes bench/out/N/data (kept while generate.py, the seed
@@ -94,8 +94,10 @@ def tool(name):
 def run_measured(steps, log_path):
     """Run the steps (argv, stdin path or None) one after another.
 
-    Returns (wall seconds, peak RSS in MiB of the largest process, error or None)."""
-    peak_kib, started = 0, time.perf_counter()
+    Returns (wall seconds, peak RSS in MiB of the largest process, error or None,
+    CPU seconds (user + system) of all the processes). On a machine shared with
+    other jobs the wall time depends on their load; the CPU time much less so."""
+    peak_kib, cpu, started = 0, 0.0, time.perf_counter()
     with open(log_path, "ab") as log_file:
         for argv, stdin_path in steps:
             stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
@@ -111,9 +113,11 @@ def run_measured(steps, log_path):
             timer.cancel()
             process.returncode = os.waitstatus_to_exitcode(status)
             peak_kib = max(peak_kib, usage.ru_maxrss)
+            cpu += usage.ru_utime + usage.ru_stime
             if process.returncode != 0:
-                return time.perf_counter() - started, peak_kib / 1024, f"{Path(argv[0]).name} exited {process.returncode} (see {log_path})"
-    return time.perf_counter() - started, peak_kib / 1024, None
+                return (time.perf_counter() - started, peak_kib / 1024,
+                        f"{Path(argv[0]).name} exited {process.returncode} (see {log_path})", cpu)
+    return time.perf_counter() - started, peak_kib / 1024, None, cpu
 
 
 def fmt(value, digits=0):
@@ -167,13 +171,23 @@ def table_schema_sql(package):
     return sql
 
 
+def search_columns(package):
+    """{table: [columns]} of the package's x-searched columns (build.py's FTS5 tables)."""
+    found = {}
+    for table in package.tables:
+        columns = [field.name for field in table.stored_fields if field.searched]
+        if columns:
+            found[table.name] = columns
+    return found
+
+
 def post_processing_sql(reference_db, package):
     """build.py's indexes, search tables, views and ANALYZE, as SQL for the sqlite3 shell."""
     conn = sqlite3.connect(reference_db)
     statements = [row[0] + ";" for row in conn.execute(
         "select sql from sqlite_master where type = 'index' and sql is not null "
         "and tbl_name in (%s)" % ",".join("?" * len(package.tables)), [t.name for t in package.tables])]
-    for table, columns in loader.SEARCH_COLUMNS.items():
+    for table, columns in search_columns(package).items():
         create = conn.execute("select sql from sqlite_master where name = ?", [f"{table}_fts"]).fetchone()[0]
         listed = ", ".join(loader.quote_identifier(c) for c in columns)
         statements += [create + ";", f"insert into {loader.quote_identifier(table + '_fts')} (rowid, {listed}) "
@@ -202,6 +216,33 @@ def sqlite3_script(package, data, schema, extra=()):
     return "\n".join(lines) + "\n"
 
 
+# csvs-to-sqlite keeps each file's table name as an attribute of its pandas DataFrame
+# (`df.table_name = ...`): for a file with a column of that name (v2's mentions and
+# names), pandas assigns the column instead, and csvs-to-sqlite fails binding it.
+CSVS_TO_SQLITE_RESERVED = {"table_name": "table_name_"}
+
+
+def csvs_to_sqlite_inputs(package, data, directory):
+    """The CSV files for csvs-to-sqlite: data's own, except that a file with a column
+    csvs-to-sqlite cannot take gets a copy with only that header renamed (same bytes
+    otherwise, same table name). Made before the timed runs."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in package.tables:
+        source = data / table.path
+        if not set(table.column_names) & set(CSVS_TO_SQLITE_RESERVED):
+            paths.append(source)
+            continue
+        target = directory / Path(table.path).name
+        with open(source, "rb") as reader, open(target, "wb") as writer:
+            header = reader.readline().decode("utf-8").rstrip("\r\n").split(",")
+            header = [CSVS_TO_SQLITE_RESERVED.get(name, name) for name in header]
+            writer.write((",".join(header) + "\n").encode("utf-8"))
+            shutil.copyfileobj(reader, writer, 1 << 20)
+        paths.append(target)
+    return paths
+
+
 def build_cases(package, data, work, reference_db):
     """name -> (description, function(output path) -> steps)."""
     python = sys.executable
@@ -219,8 +260,9 @@ def build_cases(package, data, work, reference_db):
         cases["sqlite-utils"] = ("2. sqlite-utils insert --csv, per file", sqlite_utils_steps)
     csvs_to_sqlite = tool("csvs-to-sqlite")
     if csvs_to_sqlite:
+        inputs = csvs_to_sqlite_inputs(package, data, work / "csvs-to-sqlite-input")
         cases["csvs-to-sqlite"] = ("3. csvs-to-sqlite", lambda out: [
-            ([csvs_to_sqlite, *[str(data / t.path) for t in package.tables], str(out)], None)])
+            ([csvs_to_sqlite, *[str(path) for path in inputs], str(out)], None)])
     sqlite3_cli = shutil.which("sqlite3")
     if sqlite3_cli:
         schema = table_schema_sql(package)
@@ -247,9 +289,11 @@ def count_rows(db_path, package):
 
 def key_set_memory(data):
     """What Ingest keeps in memory by design, measured with tracemalloc in a child process:
-    the key sets of referenced tables, the parent maps, the event dates and the source texts."""
+    the key sets of referenced tables, the parent maps, the dates of dated rows (events,
+    memberships with both dates), each table's array of CSV line numbers (4 bytes a row);
+    and the source texts. Mirrors pipeline/ingest.py's Ingest.load_table."""
     code = r"""
-import csv, sys, tracemalloc
+import array, csv, sys, tracemalloc
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from pipeline.schema import load_package
@@ -258,23 +302,27 @@ data = Path(sys.argv[2])
 package = load_package(data)
 csv.field_size_limit(1 << 30)
 tracemalloc.start()
-keys, parents, dates = {}, {}, {}
+keys, parents, dates, lines = {}, {}, {}, {}
 for table in package.tables:
-    if table.name not in package.referenced_tables:
-        continue
     names = table.column_names
+    keep = table.name in package.referenced_tables
     pk = names.index(table.primary_key[0])
     parent = names.index(table.parent_key.column) if table.parent_key else None
-    ks = keys.setdefault(table.name, set())
+    dated = {"start_date", "end_date"} <= set(names)
+    ks = keys.setdefault(table.name, set()) if keep else None
     ps = parents.setdefault(table.name, {}) if parent is not None else None
+    ds = dates.setdefault(table.name, {}) if dated else None
+    ls = lines.setdefault(table.name, array.array("I"))
     with open(data / table.path, newline="", encoding="utf-8") as handle:
         rows = csv.reader(handle); next(rows)
         for line, row in enumerate(rows, 2):
-            ks.add(row[pk])
+            ls.append(line)
+            if ks is not None:
+                ks.add(row[pk])
             if ps is not None:
                 ps[row[pk]] = row[parent] or None
-            if table.name == "events":
-                dates[row[pk]] = (row[names.index("start_date")], row[names.index("end_date")], line)
+            if ds is not None and row[names.index("start_date")] and row[names.index("end_date")]:
+                ds[row[pk]] = (row[names.index("start_date")], row[names.index("end_date")], line)
 sets = tracemalloc.get_traced_memory()[0]
 texts = {}
 with open(data / "sources.csv", newline="", encoding="utf-8") as handle:
@@ -294,17 +342,29 @@ sys.path.insert(0, sys.argv[1])
 import build
 from pipeline import atomic, ingest, loader
 phases = {}
-def timed(module, name, label):
-    original = getattr(module, name)
+def timed(owner, name, label):
+    original = getattr(owner, name, None)
+    if original is None:  # renamed in pipeline/: that phase is left out, not the run
+        return
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
             return original(*args, **kwargs)
         finally:
             phases[label] = phases.get(label, 0) + time.perf_counter() - started
-    setattr(module, name, wrapper)
-timed(build.Ingest, "run", "read, check and insert")
-for name, label in [("create_indexes", "indexes"), ("create_search", "full-text search"),
+    setattr(owner, name, wrapper)
+# Ingest.run: each file read, checked row by row and inserted, then the checks over whole tables.
+timed(ingest.Ingest, "load_table", "read, check and insert rows")
+for name, label in [("check_pending_references", "forward references"), ("check_parent_cycles", "parent cycles"),
+                    ("check_dates_within_parents", "dates within parents"),
+                    ("check_row_reference", "row references (mentions, names)"),
+                    ("check_compound_key", "compound foreign keys (names -> mentions)"),
+                    ("check_has_mention", "every row has a mention"),
+                    ("check_verbatim_in_mentioning_sources", "verbatim in a mentioning source")]:
+    timed(ingest.Ingest, name, label)
+for name, label in [("create_source_paragraphs", "source_paragraphs"), ("create_indexes", "indexes"),
+                    ("create_search", "full-text search"), ("create_views", "views + data dictionary"),
+                    ("create_dictionary_tables", "views + data dictionary"),
                     ("integrity_problems", "foreign_key_check + quick_check"), ("finish", "ANALYZE")]:
     timed(loader, name, label)
 timed(atomic, "_flush_to_disk", "fsync")
@@ -334,7 +394,7 @@ def build_benchmark(package, data, out, runs, results):
     log_path.write_text("")
     log("reference build (validates the data, warms the page cache; not timed)")
     warm(data)
-    seconds, peak, error = run_measured([([sys.executable, str(ROOT / "build.py"), "--data", str(data),
+    seconds, peak, error, _ = run_measured([([sys.executable, str(ROOT / "build.py"), "--data", str(data),
                                            "--output", str(final_db), "--quiet"], None)], log_path)
     if error:
         sys.exit(f"build.py rejected the synthetic data: {error}\n{log_path.read_text()[-3000:]}")
@@ -343,6 +403,8 @@ def build_benchmark(package, data, out, runs, results):
     names = list(cases)
     timings = {name: [] for name in names}
     peaks = {name: [] for name in names}
+    cpu_times = {name: [] for name in names}
+    loads = []  # the 1-minute load average before each measured command: how shared the machine was
     errors = {}
     for run in range(runs):
         order = names[run % len(names):] + names[: run % len(names)]
@@ -353,7 +415,8 @@ def build_benchmark(package, data, out, runs, results):
             if name != "build.py":
                 target.unlink(missing_ok=True)
             log(f"  run {run + 1}/{runs}: {name} ...")
-            seconds, peak, error = run_measured(cases[name][1](target), log_path)
+            loads.append(os.getloadavg()[0])
+            seconds, peak, error, cpu = run_measured(cases[name][1](target), log_path)
             if error is None and count_rows(target, package) != expected_rows:
                 error = f"loaded {count_rows(target, package):,} rows, expected {expected_rows:,}"
             if error:
@@ -362,7 +425,8 @@ def build_benchmark(package, data, out, runs, results):
                 continue
             timings[name].append(seconds)
             peaks[name].append(peak)
-            log(f"    {seconds:.2f} s, peak {peak:,.0f} MiB")
+            cpu_times[name].append(cpu)
+            log(f"    {seconds:.2f} s (CPU {cpu:.2f} s, load {loads[-1]:.1f}), peak {peak:,.0f} MiB")
             if name != "build.py":
                 target.unlink(missing_ok=True)
     log("build.py phases (one instrumented run)")
@@ -370,16 +434,21 @@ def build_benchmark(package, data, out, runs, results):
     log("measuring the key sets (tracemalloc)")
     key_sets, texts = key_set_memory(data)
     floor = statistics.median(timings["sqlite3"]) if timings.get("sqlite3") else None
+    floor_cpu = statistics.median(cpu_times["sqlite3"]) if cpu_times.get("sqlite3") else None
     rows = []
     for name in names:
         median = statistics.median(timings[name]) if timings[name] else None
+        median_cpu = statistics.median(cpu_times[name]) if cpu_times[name] else None
         rows.append({
             "case": name, "description": cases[name][0], "runs": timings[name], "peaks_mib": peaks[name],
+            "cpu_runs": cpu_times[name], "median_cpu_s": median_cpu,
             "median_s": median, "peak_mib": max(peaks[name]) if peaks[name] else None,
             "rows_per_s": expected_rows / median if median else None,
-            "ratio_to_floor": median / floor if median and floor else None, "error": errors.get(name),
+            "ratio_to_floor": median / floor if median and floor else None,
+            "cpu_ratio_to_floor": median_cpu / floor_cpu if median_cpu and floor_cpu else None, "error": errors.get(name),
         })
     results["build"] = {"rows": expected_rows, "cases": rows, "key_sets_mib": key_sets, "source_texts_mib": texts,
+                        "load_average": {"min": min(loads), "median": statistics.median(loads), "max": max(loads)} if loads else None,
                         "phases_s": phases,
                         "db_bytes": final_db.stat().st_size}
     return final_db
@@ -446,7 +515,7 @@ def canned_parameters(sql, package, sampler, count):
     names = sorted(set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", bare)))
     fk_targets = {fk.column: fk.other_table for t in package.tables for fk in t.foreign_keys}
     columns = {c: t.name for t in reversed(package.tables) for c in t.column_names}
-    evidence_tables = [t.name for t in package.tables if "evidence" in t.column_names]
+    evidence_tables = [t.name for t in package.sourced_tables]  # what mentions.table_name may name
     rng = random.Random(f"canned-{sql}")
     picks = []
     pools = {}
@@ -489,6 +558,7 @@ def endpoints(package, db_path, seed, count):
     sampler = Sampler(db_path, package, seed)
     people = sampler.values("participants", "id", count)
     events = sampler.values("events", "id", count)
+    mentioned = [pair.split("\x1f") for pair in sampler.values("mentions", "table_name || char(31) || row_id", count)]
     words = search_words()
     out = [
         ("/-/versions.json (ceiling)", "ceiling", ["/-/versions.json"]),
@@ -504,6 +574,10 @@ def endpoints(package, db_path, seed, count):
         ("facet: events?_facet=kind", "facet", [f"{base}/events?_facet=kind"]),
         ("search: events?_search=", "search", [f"{base}/events?_search={quote(w)}" for w in words]),
         ("search: participants?_search=", "search", [f"{base}/participants?_search={quote(w)}" for w in words]),
+        # v2: mentions is the biggest table; a row's passages are found by (table_name, row_id).
+        ("table: mentions", "table", [f"{base}/mentions"]),
+        ("filtered: mentions?table_name=&row_id=", "filtered",
+         [f"{base}/mentions?table_name={quote(t)}&row_id={quote(r)}" for t, r in mentioned]),
     ]
     metadata = load_metadata()
     queries = (metadata.get("databases", {}).get(DB_NAME, {}) or {}).get("queries", {}) or {}
@@ -791,7 +865,10 @@ def markdown(results):
         f"Benchmarks at {participants:,} participants ({results.get('build', {}).get('rows', 0):,} rows), "
         f"{results['started']}, {results['machine']['nproc']} × {results['machine']['cpu']}, "
         f"{results['machine']['ram_gib']} GiB, Python {results['machine']['python']}, SQLite {results['machine']['sqlite_python']} "
-        f"(CLI {results['machine']['sqlite_cli']}); load: {results.get('load_generator', '–')}.",
+        f"(CLI {results['machine']['sqlite_cli']}); load: {results.get('load_generator', '–')}."
+        + (f" Load average (1 min) before the build runs: {build_load['min']:.1f} to {build_load['max']:.1f},"
+           f" median {build_load['median']:.1f}, on {results['machine']['nproc']} cores."
+           if (build_load := (results.get("build") or {}).get("load_average")) else ""),
         "",
         "| benchmark | case | c | median | rows/s or req/s | p50 ms | p95 ms | p99 ms | peak MiB | ratio | goals |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -802,13 +879,15 @@ def markdown(results):
         for row in build["cases"]:
             runs = len(row["runs"])
             lines.append(
-                f"| build | {row['description']} | | {fmt(row['median_s'], 2)} s ({runs} run{'s' if runs != 1 else ''}) | "
+                f"| build | {row['description']} | | {fmt(row['median_s'], 2)} s ({runs} run{'s' if runs != 1 else ''}; "
+                f"CPU {fmt(row.get('median_cpu_s'), 2)} s) | "
                 f"{fmt(row['rows_per_s'])} rows/s | | | | {fmt(row['peak_mib'])} | "
-                f"{fmt(row['ratio_to_floor'], 2)}{'×' if row['ratio_to_floor'] else ''} floor | {build_goal(row, by_case, participants)} |")
+                f"{fmt(row['ratio_to_floor'], 2)}{'×' if row['ratio_to_floor'] else ''} floor "
+                f"(CPU {fmt(row.get('cpu_ratio_to_floor'), 2)}×) | {build_goal(row, by_case, participants)} |")
         build_row = by_case.get("build.py")
         if build_row and build_row["peak_mib"]:
             lines.append(
-                f"| build | build.py memory by design: FK key sets, parent maps, event dates {fmt(build['key_sets_mib'])} MiB"
+                f"| build | build.py memory by design: FK key sets, parent maps, dates, line numbers {fmt(build['key_sets_mib'])} MiB"
                 f" + source texts {fmt(build['source_texts_mib'])} MiB | | | | | | | "
                 f"{fmt(build_row['peak_mib'] - build['key_sets_mib'] - build['source_texts_mib'])} | | peak minus these |")
         if build.get("phases_s"):
@@ -841,7 +920,7 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=200, help="ids and parameter values rotated through per endpoint")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["build", "serve"], help="run one half (serve reuses the last build)")
-    parser.add_argument("--quick", action="store_true", help="10 000 participants, 1 run, 1 s of load: a smoke test in < 2 min")
+    parser.add_argument("--quick", action="store_true", help="10 000 participants, 1 run, 1 s of load: a smoke test of about 3 min")
     args = parser.parse_args(argv)
     if args.quick:
         args.participants = 10_000 if args.participants == 100_000 else args.participants
