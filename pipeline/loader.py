@@ -47,7 +47,6 @@ DERIVED_COLUMN_DESCRIPTIONS = {
     "sha256": "SHA-256 of the file's bytes.",
     "bytes": "The file's size in bytes.",
     "rows": "Data rows in the file (header excluded).",
-    **VIEW_COLUMN_DESCRIPTIONS,
 }
 
 # ANALYZE reads a sample of each index: enough for the query planner's
@@ -137,15 +136,18 @@ def create_dictionary_tables(db, package):
                 "table_name": name, "column_name": column.name, "position": position,
                 "type": column.type.lower() or "any", "required": int(bool(column.notnull)),
                 "allowed_values": None, "verbatim": None, "searched": 0, "indexed": 0,
-                "description": _derived_description(package, column.name),
+                "description": _derived_description(package, name, column.name),
             })
     db["_columns"].insert_all(rows)
 
 
-def _derived_description(package, column_name):
+def _derived_description(package, table_name, column_name):
     """A derived column's description: its own entry, else the first table's with that column."""
-    if column_name in DERIVED_COLUMN_DESCRIPTIONS:
-        return DERIVED_COLUMN_DESCRIPTIONS[column_name]
+    # A view's own descriptions apply to views only: a view's "role" or "status"
+    # must not relabel a derived table's column of the same name.
+    own = VIEW_COLUMN_DESCRIPTIONS if table_name in VIEWS else DERIVED_COLUMN_DESCRIPTIONS
+    if column_name in own:
+        return own[column_name]
     for table in package.tables:
         if column_name in {field.name for field in table.stored_fields}:
             return table.field(column_name).description

@@ -857,3 +857,14 @@ def test_sigkill_mid_build_leaves_previous_database_and_no_temporary_file(tmp_pa
     wait_for(lambda: temporary_files(tmp_path) == [], 10, "the watchdog to remove the temporary file")
     assert sha256(output) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "out.db"]
+
+
+def test_derived_tables_keep_their_own_column_descriptions(db):
+    """A view's column descriptions never relabel a derived table's column of the same name."""
+    from pipeline.loader import DERIVED_COLUMN_DESCRIPTIONS, DERIVED_TABLES
+
+    rows = db.execute("select table_name, column_name, description from _columns where table_name in (%s)"
+                      % ", ".join("?" for _ in DERIVED_TABLES), list(DERIVED_TABLES)).fetchall()
+    described = [(t, c, d) for t, c, d in rows if c in DERIVED_COLUMN_DESCRIPTIONS]
+    assert described
+    assert [(t, c) for t, c, d in described if d != DERIVED_COLUMN_DESCRIPTIONS[c]] == []
