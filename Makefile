@@ -1,5 +1,5 @@
 # Two commands on a fresh machine:  make serve   and   make test
-# Variables you may override: HOST, PORT, PYTHON, PYTEST_ARGS, BENCH_SIZE,
+# Variables you may override: HOST, PORT, PYTHON, PYTEST_ARGS, BENCH_SIZE, DOCKER,
 # and DB, DATA, INSPECT (the database, the data directory, the inspect file).
 
 PYTHON ?= python3
@@ -17,11 +17,8 @@ PYTEST_ARGS ?=
 # pyproject.toml); tests and benchmarks get their own with the extras.
 SERVE_PY := $(VENV)/bin/python
 TEST_PY := $(TEST_VENV)/bin/python
-SETTINGS = $(shell $(PYTHON) scripts/datasette_args.py settings)
-INSTALLS = $(shell $(PYTHON) scripts/datasette_args.py install)
-DATASETTE_FILES = $(shell $(PYTHON) scripts/datasette_args.py files)
 
-.PHONY: serve build check test bench load package publish-cloudrun publish-fly clean
+.PHONY: serve build check test bench load package clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +41,7 @@ check: $(VENV)/.installed  ## validate data/ without writing anything
 # database and inspect file stay as they were and no server starts.
 serve: build  ## build, then serve on http://$(HOST):$(PORT)
 	$(VENV)/bin/datasette inspect $(DB) --inspect-file $(INSPECT)
-	exec $(VENV)/bin/datasette $(shell $(PYTHON) scripts/datasette_args.py serve $(DB) $(INSPECT) $(HOST) $(PORT))
+	exec $(SERVE_PY) scripts/datasette_args.py exec $(DB) $(INSPECT) $(HOST) $(PORT)
 
 test: $(TEST_VENV)/.installed $(VENV)/.installed  ## every test, browser tests included
 	$(TEST_PY) -m pytest $(PYTEST_ARGS)
@@ -63,17 +60,12 @@ load: $(TEST_VENV)/.installed $(VENV)/.installed  ## mixed load incl. hostile qu
 	$(TEST_PY) bench/load_mixed.py --rows $(LOAD_ROWS) --duration $(LOAD_SECONDS) --concurrency 8
 	$(TEST_PY) bench/load_mixed.py --rows $(LOAD_ROWS) --duration $(LOAD_SECONDS) --concurrency 8 --bombs $(LOAD_BOMBS)
 
-# tests/test_package.py runs this with a stand-in docker and checks the Dockerfile
-# against `make serve`'s arguments (scripts/datasette_args.py serve_args).
-package: build  ## a container image with the same metadata, plugins, templates and settings
-	$(VENV)/bin/datasette package $(DB) $(DATASETTE_FILES) $(INSTALLS) \
-		--tag antitrafficking --extra-options "$(SETTINGS)"
-
-publish-cloudrun: build  ## print the Cloud Run command (needs gcloud); run it yourself
-	@$(PYTHON) scripts/datasette_args.py publish $(VENV)/bin/datasette cloudrun $(DB) --service antitrafficking
-
-publish-fly: build  ## print the Fly command (needs the datasette-publish-fly plugin and flyctl)
-	@$(PYTHON) scripts/datasette_args.py publish $(VENV)/bin/datasette fly $(DB) --app antitrafficking
+# The image (Dockerfile) installs this project and runs the same
+# `datasette_args.py exec` as `make serve`; tests/test_package.py checks it
+# with a stand-in docker. Set DOCKER to use another builder (e.g. podman).
+DOCKER ?= docker
+package: build  ## a container image "antitrafficking" serving what make serve serves
+	$(DOCKER) build -t antitrafficking .
 
 clean:
 	rm -rf $(DB) $(INSPECT) tests/screenshots bench/out

@@ -18,7 +18,7 @@ facets, canned queries and bad requests (SQL errors, string and blob bombs,
 writes, oversized _size, too many facets, bad parameters, an off-site path,
 now and then a query that runs into the time limit). Each request has an
 expected status (200, 400 or 404); a visitor query refused with 503 by
-plugins/fair_sql.py (more at once than it runs) is counted apart, as fair.
+antitrafficking_site/fair_sql.py (more at once than it runs) is counted apart, as fair.
 The run stops by itself; the server is stopped by its process id.
 
 Prints latency percentiles per kind, the statuses, the server's peak memory
@@ -231,7 +231,7 @@ def client(base, mix, seed, deadline, results, lock):
         if status == 400 and expected == 200 and b"SQL query took too long" in body:
             status = "400 time limit"  # the page ran out of sql_time_limit_ms: slow, not wrong
         elif status == 503 and b"Too many SQL queries at once" in body:
-            status = "refused 503"  # visitor SQL beyond plugins/fair_sql.py's limit: fair, not wrong
+            status = "refused 503"  # visitor SQL beyond antitrafficking_site/fair_sql.py's limit: fair, not wrong
         mine.append((kind, path, expected, status, time.perf_counter() - started, len(body), started))
     if connection is not None:
         connection.close()

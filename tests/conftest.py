@@ -85,7 +85,7 @@ def site_for(*databases, mutable=(), **setting_overrides):
         [str(db) for db in mutable],
         immutables=[str(db) for db in databases],
         metadata=metadata(),
-        plugins_dir=str(ROOT / "plugins"),
+        
         template_dir=str(ROOT / "templates"),
         settings={**settings(), **setting_overrides},
     )

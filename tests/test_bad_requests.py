@@ -1,5 +1,5 @@
 """Bad requests answer 400 (or 405) with a clear message, never 500, and leave
-no traceback in the server's log (issue 12; plugins/bad_requests.py).
+no traceback in the server's log (issue 12; antitrafficking_site/bad_requests.py).
 
 The cases of issue 12 are checked one by one, in process and against a real
 `datasette serve`; then a fuzz sends malformed values of every table

@@ -1,6 +1,6 @@
 """The event page's absolute URLs come from configuration, not from the Host header (issue 12, point 7).
 
-plugins/event_page.py used datasette.absolute_url(request, ...), which builds
+antitrafficking_site/event_page.py used datasette.absolute_url(request, ...), which builds
 on the request's Host header, for the URLs of the page's JSON-LD; the page is
 cached (default_cache_ttl) without `Vary: Host`, so one request with a forged
 Host could put another site's URLs in every visitor's copy. Now they start
@@ -28,7 +28,7 @@ def site(db, site_url=None, **setting_overrides):
     config = metadata()
     if site_url is not None:
         config["plugins"]["event_page"] = {"site_url": site_url}
-    return Datasette(immutables=[str(db)], metadata=config, plugins_dir=str(ROOT / "plugins"),
+    return Datasette(immutables=[str(db)], metadata=config, 
                      template_dir=str(ROOT / "templates"), settings={**settings(), **setting_overrides})
 
 

@@ -1,4 +1,4 @@
-"""CSV downloads (plugins/csv_safety.py, issue 12): a cell a spreadsheet would
+"""CSV downloads (antitrafficking_site/csv_safety.py, issue 12): a cell a spreadsheet would
 run as a formula comes prefixed with a single quote, in every kind of CSV,
 while JSON keeps the raw value; a failed export answers 400, never an empty 200."""
 
@@ -9,6 +9,8 @@ import sqlite3
 import urllib.parse
 
 import pytest
+
+from antitrafficking_site import csv_safety
 from conftest import ROOT, metadata, settings, site_for
 
 SETTINGS = settings()
@@ -110,7 +112,7 @@ async def test_the_site_can_switch_it_off(hostile_db):
 
     config = metadata()
     config.setdefault("plugins", {})["csv_safety"] = {"neutralise_formulas": False}
-    ds = Datasette([], immutables=[str(hostile_db)], metadata=config, plugins_dir=str(ROOT / "plugins"),
+    ds = Datasette([], immutables=[str(hostile_db)], metadata=config, 
                    settings=SETTINGS)
     rows = parse(await ds.client.get("/hostile/cells.csv?_size=3"))
     assert rows[0][3] == "=name" and rows[1][1] == "=1+2"
@@ -148,15 +150,6 @@ async def test_header_off_drops_only_the_header(datasette):
 
 # -- the streamed body is parsed across chunk boundaries ----------------------------------------
 
-@pytest.fixture(scope="module")
-def plugin(site):
-    from datasette.plugins import pm
-
-    module = pm.get_plugin("csv_safety.py")
-    assert module is not None, "plugins/csv_safety.py is not loaded"
-    return module
-
-
 def body_of(rows):
     out = io.StringIO()
     csv.writer(out).writerows(rows)
@@ -164,29 +157,29 @@ def body_of(rows):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_any_split_of_the_body_gives_the_same_csv(plugin, seed):
+def test_any_split_of_the_body_gives_the_same_csv(seed):
     rng = random.Random(seed)
     pieces = list(DANGEROUS) + SAFE + ['say ""hi""', "a,b", "line\r\nbreak", "é€😀", "=é", '"', '""=']
     rows = [["h1", "=h2"]] + [[rng.choice(pieces) for _ in range(2)] for _ in range(60)]
     body = body_of(rows)
-    whole = plugin.CsvRewriter()
+    whole = csv_safety.CsvRewriter()
     expected_body = whole.feed(body) + whole.close()
     cuts = sorted(rng.sample(range(1, len(body)), 25))
-    rewriter, out = plugin.CsvRewriter(), b""
+    rewriter, out = csv_safety.CsvRewriter(), b""
     for start, end in zip([0] + cuts, cuts + [len(body)]):
         out += rewriter.feed(body[start:end])  # splits records, quoted fields and UTF-8 characters
     out += rewriter.close()
     assert out == expected_body
-    assert list(csv.reader(io.StringIO(out.decode(), newline=""))) == [[plugin.neutralise(c) for c in r] for r in rows]
+    assert list(csv.reader(io.StringIO(out.decode(), newline=""))) == [[csv_safety.neutralise(c) for c in r] for r in rows]
 
 
-def test_a_body_without_a_cell_to_change_is_sent_as_it_is(plugin):
+def test_a_body_without_a_cell_to_change_is_sent_as_it_is():
     body = body_of([["id", "name"], ["1", "x,y"], ["2", 'say "hi"'], ["3", "-1.5"]])
-    rewriter = plugin.CsvRewriter()
+    rewriter = csv_safety.CsvRewriter()
     assert rewriter.feed(body) + rewriter.close() == body
 
 
-def test_text_after_the_last_record_is_kept(plugin):
-    rewriter = plugin.CsvRewriter()
+def test_text_after_the_last_record_is_kept():
+    rewriter = csv_safety.CsvRewriter()
     out = rewriter.feed(b"a\r\n=1\r\n") + rewriter.feed(b"CSV contains more than 10 bytes") + rewriter.close()
     assert out == b"a\r\n'=1\r\nCSV contains more than 10 bytes"

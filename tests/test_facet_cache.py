@@ -1,10 +1,12 @@
-"""plugins/facet_cache.py: facet counts of an immutable database are computed once."""
+"""antitrafficking_site/facet_cache.py: facet counts of an immutable database are computed once."""
 
 import asyncio
 import sqlite3
 from urllib.parse import urlencode
 
 import pytest
+
+from antitrafficking_site import facet_cache
 from conftest import site_for
 
 
@@ -185,10 +187,7 @@ class FakeResults:
 
 def test_the_cache_is_bounded_in_bytes(built_db):
     site(built_db)  # loads the plugin
-    from datasette.plugins import pm
-
-    module = pm.get_plugin("facet_cache.py")
-    cache = module.ResultCache(max_entries=1000, max_bytes=1_000_000)
+    cache = facet_cache.ResultCache(max_entries=1000, max_bytes=1_000_000)
     for i in range(200):  # 200 results of ~30 KB: 6 MB if nothing were evicted
         cache.put((f"select {i}", ()), FakeResults([("x" * 1000, i)] * 30))
     assert cache.bytes <= 1_000_000
@@ -202,13 +201,10 @@ def test_the_cache_is_bounded_in_bytes(built_db):
 
 async def test_long_facet_values_do_not_grow_the_cache_past_its_bound(built_db):
     ds = site(built_db)
-    from datasette.plugins import pm
-
-    module = pm.get_plugin("facet_cache.py")
     for i in range(30):  # facets of sources.text (KBs each) under many filters
         response = await ds.client.get(f"/antitrafficking/sources.json?_facet=text&_facet_size=max&id__not=x{i}")
         assert response.status_code == 200, response.text
     cache = ds.get_database("antitrafficking")._facet_cache
     assert len(cache.results) == 30
-    assert cache.bytes <= module.MAX_BYTES
+    assert cache.bytes <= facet_cache.MAX_BYTES
     assert cache.bytes == sum(size for _, size in cache.results.values())

@@ -1,7 +1,7 @@
 """Fair under hostile load (issue 12): visitor-written SQL, in every spelling,
 never takes every SQL thread, while tables, rows, canned queries and the
 event page keep answering; every response is bounded in the bytes it sends.
-The protections are in plugins/fair_sql.py and hardening.result_budget; the
+The protections are in antitrafficking_site/fair_sql.py and result_budget.py; the
 timed load run is bench/load_mixed.py --bombs 0,3,10 (`make load`).
 
 Correctness only: no test here measures a duration."""
@@ -15,6 +15,8 @@ import urllib.parse
 
 import markupsafe
 import pytest
+
+from antitrafficking_site import fair_sql, result_budget
 from datasette.app import Datasette
 from datasette.utils import CustomJSONEncoder
 from datasette.utils.asgi import Request
@@ -58,7 +60,7 @@ def site(db, **fair_sql):
     """The site as `make serve` configures it, with `plugins: fair_sql:` set to `fair_sql`."""
     config = metadata()
     config.setdefault("plugins", {})["fair_sql"] = fair_sql
-    return Datasette(immutables=[str(db)], metadata=config, plugins_dir=str(ROOT / "plugins"),
+    return Datasette(immutables=[str(db)], metadata=config, 
                      template_dir=str(ROOT / "templates"), settings=settings())
 
 
@@ -75,22 +77,6 @@ def one_slot(served_db):
     return site(served_db, max_concurrent=1, queue=0)
 
 
-@pytest.fixture(scope="module")
-def plugin(one_slot):
-    from datasette.plugins import pm
-
-    module = pm.get_plugin("fair_sql.py")
-    assert module is not None, "plugins/fair_sql.py is not loaded"
-    return module
-
-
-@pytest.fixture(scope="module")
-def hardening(one_slot):
-    from datasette.plugins import pm
-
-    return pm.get_plugin("hardening.py")
-
-
 def args(target):
     path, _, query = target.partition("?")
     return Request({"type": "http", "path": path, "query_string": query.encode("latin-1"), "headers": []}, None).args
@@ -99,29 +85,29 @@ def args(target):
 # -- what counts as visitor SQL ------------------------------------------------------------
 
 @pytest.mark.parametrize("target", VISITOR_SQL.values(), ids=VISITOR_SQL.keys())
-def test_visitor_sql_is_recognised_in_every_spelling(plugin, target):
-    assert plugin.visitor_sql(args(target)) is not None
+def test_visitor_sql_is_recognised_in_every_spelling(target):
+    assert fair_sql.visitor_sql(args(target)) is not None
 
 
 @pytest.mark.parametrize("target", [*PAGES.values(), "/antitrafficking.json?sql=", "/antitrafficking?sqlx=1",
                                     "/antitrafficking/participants.json?_sort=name&_col=name&name__contains=a"],
                          ids=[*PAGES.keys(), "empty sql", "another key", "sort, columns and filters"])
-def test_pages_and_canned_queries_are_not_visitor_sql(plugin, target):
-    assert plugin.visitor_sql(args(target)) is None
+def test_pages_and_canned_queries_are_not_visitor_sql(target):
+    assert fair_sql.visitor_sql(args(target)) is None
 
 
 # -- the limit -------------------------------------------------------------------------------
 
-async def hold_the_slot(ds, plugin):
-    pool = plugin.slots(ds)
+async def hold_the_slot(ds):
+    pool = fair_sql.slots(ds)
     assert await pool.acquire(0)
     assert pool.active == pool.limit == 1
     return pool
 
 
 @pytest.mark.parametrize("target", VISITOR_SQL.values(), ids=VISITOR_SQL.keys())
-async def test_visitor_sql_beyond_the_limit_answers_503_with_retry_after(one_slot, plugin, target):
-    pool = await hold_the_slot(one_slot, plugin)
+async def test_visitor_sql_beyond_the_limit_answers_503_with_retry_after(one_slot, target):
+    pool = await hold_the_slot(one_slot)
     try:
         response = await one_slot.client.get(target)
     finally:
@@ -135,8 +121,8 @@ async def test_visitor_sql_beyond_the_limit_answers_503_with_retry_after(one_slo
 
 
 @pytest.mark.parametrize("target", PAGES.values(), ids=PAGES.keys())
-async def test_pages_and_canned_queries_answer_while_the_limit_is_reached(one_slot, plugin, target):
-    pool = await hold_the_slot(one_slot, plugin)
+async def test_pages_and_canned_queries_answer_while_the_limit_is_reached(one_slot, target):
+    pool = await hold_the_slot(one_slot)
     try:
         response = await one_slot.client.get(target)
     finally:
@@ -144,9 +130,9 @@ async def test_pages_and_canned_queries_answer_while_the_limit_is_reached(one_sl
     assert response.status_code == 200
 
 
-async def test_a_second_running_ad_hoc_query_gets_503_and_pages_still_answer(one_slot, plugin):
+async def test_a_second_running_ad_hoc_query_gets_503_and_pages_still_answer(one_slot):
     """End to end: a real one-second query holds the only slot."""
-    pool = plugin.slots(one_slot)
+    pool = fair_sql.slots(one_slot)
     bomb = asyncio.create_task(one_slot.client.get(VISITOR_SQL["?%73ql= (percent-encoded key)"]))
     for _ in range(200):
         if pool.active:
@@ -165,8 +151,8 @@ async def test_a_second_running_ad_hoc_query_gets_503_and_pages_still_answer(one
     assert (await one_slot.client.get("/antitrafficking.json?sql=select+1")).json()["rows"] == [[1]]
 
 
-async def test_canned_queries_are_not_limited(one_slot, plugin):
-    pool = await hold_the_slot(one_slot, plugin)
+async def test_canned_queries_are_not_limited(one_slot):
+    pool = await hold_the_slot(one_slot)
     try:
         responses = await asyncio.gather(*(one_slot.client.get(PAGES["canned query"]) for _ in range(5)))
     finally:
@@ -174,9 +160,9 @@ async def test_canned_queries_are_not_limited(one_slot, plugin):
     assert [response.status_code for response in responses] == [200] * 5
 
 
-async def test_waiting_queries_run_in_turn_and_the_queue_is_bounded(served_db, plugin):
+async def test_waiting_queries_run_in_turn_and_the_queue_is_bounded(served_db):
     ds = site(served_db, max_concurrent=1, queue=1, queue_wait_s=30)
-    pool = await hold_the_slot(ds, plugin)
+    pool = await hold_the_slot(ds)
     waiting = asyncio.create_task(ds.client.get("/antitrafficking.json?sql=select+2"))
     for _ in range(200):
         if pool.waiting:
@@ -192,9 +178,9 @@ async def test_waiting_queries_run_in_turn_and_the_queue_is_bounded(served_db, p
     assert pool.active == 0 and not pool.waiting
 
 
-async def test_a_query_that_waits_too_long_gets_503(served_db, plugin):
+async def test_a_query_that_waits_too_long_gets_503(served_db):
     ds = site(served_db, max_concurrent=1, queue=4, queue_wait_s=0.1)
-    pool = await hold_the_slot(ds, plugin)
+    pool = await hold_the_slot(ds)
     try:
         response = await asyncio.wait_for(ds.client.get("/antitrafficking.json?sql=select+1"), 10)
     finally:
@@ -203,8 +189,8 @@ async def test_a_query_that_waits_too_long_gets_503(served_db, plugin):
     assert pool.active == 0 and not pool.waiting
 
 
-async def test_a_slot_rests_after_visitor_sql_only_while_pages_are_answered(plugin):
-    pool = plugin.Slots(1, 0, share=0.5)
+async def test_a_slot_rests_after_visitor_sql_only_while_pages_are_answered():
+    pool = fair_sql.Slots(1, 0, share=0.5)
     assert await pool.acquire(0)
     pool.release_after(0.05)  # no page in flight: free at once
     assert pool.active == 0
@@ -219,8 +205,8 @@ async def test_a_slot_rests_after_visitor_sql_only_while_pages_are_answered(plug
     assert pool.active == 0
 
 
-async def test_pages_in_flight_are_counted(one_slot, plugin):
-    pool = plugin.slots(one_slot)
+async def test_pages_in_flight_are_counted(one_slot):
+    pool = fair_sql.slots(one_slot)
     page = asyncio.create_task(one_slot.client.get(PAGES["table page"]))
     seen = set()
     while not page.done():
@@ -230,10 +216,10 @@ async def test_pages_in_flight_are_counted(one_slot, plugin):
     assert 1 in seen and pool.pages == 0
 
 
-def test_the_default_leaves_a_sql_thread_to_the_pages(served_db, plugin):
+def test_the_default_leaves_a_sql_thread_to_the_pages(served_db):
     ds = site(served_db)
     threads = ds.setting("num_sql_threads")
-    assert 1 <= plugin.settings(ds)["max_concurrent"] < threads
+    assert 1 <= fair_sql.settings(ds)["max_concurrent"] < threads
 
 
 @pytest.mark.parametrize("config", [{"max_concurrent": 3}, {"max_concurrent": 0}, {"visitor_share": 0},
@@ -253,14 +239,14 @@ SAMPLES = ["plain", "quotes \" and \\ and <b>&'", "\x00\x01\x1f\x7f\n\t" * 20, "
 
 @pytest.mark.parametrize("value", SAMPLES + [s.encode() for s in SAMPLES] + [b"\xff\xfe\x00"],
                          ids=[f"str{i}" for i in range(len(SAMPLES))] + [f"bytes{i}" for i in range(len(SAMPLES) + 1)])
-def test_output_bytes_bounds_the_json_html_and_csv_of_a_value(hardening, value):
+def test_output_bytes_bounds_the_json_html_and_csv_of_a_value(value):
     as_json = len(json.dumps(value, cls=CustomJSONEncoder).encode())
     text = value if isinstance(value, str) else value.decode("utf-8", "replace")
     as_html = len(str(markupsafe.escape(text)).encode())
     buffer = io.StringIO()
     csv.writer(buffer).writerow(["x", text])
     as_csv = len(buffer.getvalue().encode()) - len("x,\r\n")
-    assert hardening.output_bytes(value) + hardening.CELL_OVERHEAD >= max(as_json, as_html, as_csv)
+    assert result_budget.output_bytes(value) + result_budget.CELL_OVERHEAD >= max(as_json, as_html, as_csv)
 
 
 async def test_a_query_whose_json_would_be_384_mb_answers_400(one_slot):
@@ -293,13 +279,13 @@ async def test_a_response_body_over_the_cap_answers_400(served_db):
     assert download.status_code == 200 and len(download.content) == served_db.stat().st_size
 
 
-async def test_a_stream_over_the_cap_is_cut_and_says_so(plugin):
+async def test_a_stream_over_the_cap_is_cut_and_says_so():
     sent = []
 
     async def send(message):
         sent.append(message)
 
-    guarded = plugin.bounded_send(send, max_body=1000, max_stream=1000, as_json=False)
+    guarded = fair_sql.bounded_send(send, max_body=1000, max_stream=1000, as_json=False)
     await guarded({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/csv")]})
     for _ in range(5):
         await guarded({"type": "http.response.body", "body": b"x" * 400, "more_body": True})

@@ -1,4 +1,4 @@
-"""plugins/schema_cache.py: schema questions about an immutable database are answered once."""
+"""antitrafficking_site/schema_cache.py: schema questions about an immutable database are answered once."""
 
 import shutil
 

@@ -1,7 +1,7 @@
 """A public site answering anyone's SQL (issue 5): writes are refused, runaway
 and oversized requests are bounded, hostile text comes back escaped, no
 redirect leaves the site, every response carries the security headers and a
-bad query prints no traceback. The protections are in plugins/hardening.py;
+bad query prints no traceback. The protections are in antitrafficking_site (sql_limits, safe_functions, call_budget, result_budget, security_headers);
 the README's "Deploying in public" says why each one is there.
 
 The site is configured like `make serve`: the database immutable (-i), the
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from antitrafficking_site import safe_functions, security_headers
+
 import build
 from conftest import DATA, ROOT, settings, sha256, site_for
 from local_server import serving
@@ -36,7 +38,7 @@ TOO_BIG = "string or blob too big"
 SERVE_VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
-# What plugins/hardening.py allows (its DEFAULTS; metadata.yml does not change them).
+# What antitrafficking_site.sql_limits allows (its DEFAULTS; metadata.yml does not change them).
 MAX_FACETS = 5
 MAX_PATTERN_CALLS = 20
 MAX_FUNCTION_CALLS = 200
@@ -72,16 +74,6 @@ def served_db(built_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(served_db):
     return site_for(served_db)
-
-
-@pytest.fixture(scope="module")
-def plugin(site):
-    """The plugins/hardening.py module the site loaded."""
-    from datasette.plugins import pm
-
-    module = pm.get_plugin("hardening.py")
-    assert module is not None, "plugins/hardening.py is not loaded"
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -410,7 +402,7 @@ def test_path_is_answered_without_an_off_site_redirect(live, target):
     ("/antitrafficking/events", 302),
     ("http://site.example/antitrafficking", 302),
 ])
-async def test_a_redirect_off_site_is_answered_404(plugin, location, status):
+async def test_a_redirect_off_site_is_answered_404(location, status):
     """Whatever route produced it, a redirect that leaves the site is not sent."""
     async def app(scope, receive, send):
         await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location.encode())]})
@@ -421,7 +413,7 @@ async def test_a_redirect_off_site_is_answered_404(plugin, location, status):
     async def send(message):
         sent.append(message)
 
-    wrapped = plugin.asgi_wrapper(FakeDatasette())(app)
+    wrapped = security_headers.asgi_wrapper(FakeDatasette())(app)
     await wrapped({"type": "http", "path": "/x", "raw_path": b"/x", "query_string": b"",
                    "headers": [(b"host", b"site.example")]}, None, send)
     assert sent[0]["status"] == status
@@ -524,10 +516,10 @@ PARITY = [
 
 
 @pytest.mark.parametrize("expression", PARITY)
-def test_function_stand_in_gives_sqlites_answer(plugin, expression):
+def test_function_stand_in_gives_sqlites_answer(expression):
     native = sqlite3.connect(":memory:")
     guarded = sqlite3.connect(":memory:")
-    plugin.SafeFunctions(MAX_VALUE_BYTES).install(guarded)
+    safe_functions.SafeFunctions(MAX_VALUE_BYTES).install(guarded)
     query = f"select {expression}, typeof({expression})"
     assert guarded.execute(query).fetchone() == native.execute(query).fetchone()
 

@@ -2,7 +2,7 @@
 
 data/datapackage.json declares it once ("x-maxValueBytes"). build.py refuses
 any CSV value or source text longer in UTF-8 and records the limit in the
-database's _build table; plugins/hardening.py reads it there for each
+database's _build table; antitrafficking_site/sql_limits.py reads it there for each
 database (SQLITE_LIMIT_LENGTH and the start-up check), falling back to its
 DEFAULTS only for a database that records none. `make serve` builds first,
 and a failed build leaves the previous database and starts no server.

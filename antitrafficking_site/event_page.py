@@ -6,7 +6,8 @@ status as of the latest source, the places with their roles, the series, who
 took part in the event and in its sub-events (with the title each held at
 the event), attendance counts, documents, quotes, topics, and every source
 that supports any of it with its passages highlighted. Each fact carries
-its citations: the sources (numbered on the page) that support it.
+its citations: the sources (numbered on the page) that support it. The
+JSON-LD is made in event_json_ld.py, the marked passages in passages.py.
 
 The JSON-LD's absolute URLs start with the site's public origin as
 configured, never with the request's Host header (the page is cached for
@@ -22,13 +23,17 @@ resolves them against the page's own URL.
 """
 
 import json
-import re
 from urllib.parse import urlsplit
 
 import click
 from datasette import hookimpl
-from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils import tilde_decode, tilde_encode
 from markupsafe import Markup
+
+from pipeline.schema import ROW_ID_SEPARATOR
+
+from .event_json_ld import event_json_ld
+from .passages import highlight
 
 # The event and every event below it, with the depth and the parent of each.
 EVENT_TREE_SQL = """
@@ -129,30 +134,11 @@ SOURCES_SQL = """
     from json_each(:ids) as wanted cross join sources on sources.id = wanted.value
     order by sources.published_date, sources.id
 """
-ROLE_ORDER_SQL = """
-    select allowed_values from _columns where table_name = 'event_participants' and column_name = 'role'
+# The order of an enum as data/datapackage.json declares it (the build copies
+# each column's allowed values into _columns): roles are listed in that order.
+ALLOWED_VALUES_SQL = """
+    select allowed_values from _columns where table_name = :table and column_name = :column
 """
-PLACE_ROLE_ORDER = ["venue", "area", "origin"]
-
-# schema.org's EventStatusType has no "held": its EventScheduled means "the event is
-# taking place or has taken place on the startDate as scheduled", which covers an
-# event planned, under way or held on its dates. Only a cancellation differs.
-# Postponed or rescheduled events are not statuses of the data; an unknown
-# status gets no eventStatus rather than a guess.
-EVENT_STATUS = {
-    "planned": "https://schema.org/EventScheduled",
-    "ongoing": "https://schema.org/EventScheduled",
-    "held": "https://schema.org/EventScheduled",
-    "cancelled": "https://schema.org/EventCancelled",
-}
-# Which Event property a role fills. Organisers organise; a supporter ("with the
-# support of") sponsors; speakers and trainers present (schema.org: "a performer at
-# the event, for example a presenter"). Someone only quoted is not said to have been
-# there: no property. Every other role is someone present: an attendee.
-ROLE_PROPERTY = {"organizer": "organizer", "co-organizer": "organizer", "supporter": "sponsor",
-                 "speaker": "performer", "trainer": "performer", "quoted": None}
-DOCUMENT_TYPES = {"report": "Report", "study": "Report", "law": "Legislation"}
-
 
 def site_url(datasette):
     """The configured public origin without a trailing slash ("" when none is set);
@@ -184,7 +170,7 @@ def extra_template_vars(view_name, table, database, request, datasette):
         return {}
 
     async def event_vars():
-        event_id = urlsafe_components(request.url_vars["pks"])[0]
+        event_id = tilde_decode(request.url_vars["pks"])  # events have one key column
         page = await gather_event(datasette.get_database(database), event_id)
         if page is None:
             return {}
@@ -209,10 +195,10 @@ class Links:
         # hundred): urls.table() resolves the database each call.
         self.table_paths = {}
 
-    def row(self, table, row_id):
+    def row(self, table, key):
         if table not in self.table_paths:
             self.table_paths[table] = self.datasette.urls.table(self.database, table)
-        return f"{self.table_paths[table]}/{tilde_encode(row_id)}"
+        return f"{self.table_paths[table]}/{tilde_encode(key)}"
 
     def absolute_row(self, table, row_id):
         return self.origin + self.row(table, row_id)
@@ -254,7 +240,7 @@ async def gather_event(db, event_id):
         "series": await gather_series(db, event),
         "sub_events": sub_events(tree, event_id, statuses, places),
         "participations": participations,
-        "roles": by_role(participations, event_id, await role_order(db)),
+        "roles": by_role(participations, event_id, await allowed_values(db, "event_participants", "role")),
         "attendance": await rows(db, ATTENDANCE_SQL, {"ids": tree_ids}),
         "documents": await rows(db, DOCUMENTS_SQL, {"id": event_id}),
         "quotes": await rows(db, QUOTES_SQL, {"id": event_id}),
@@ -268,13 +254,14 @@ async def gather_event(db, event_id):
 async def gather_places(db, tree_ids):
     """Every place of the event and its sub-events, each with the places containing it."""
     places = await rows(db, PLACES_SQL, {"ids": tree_ids})
+    place_roles = await allowed_values(db, "event_locations", "role")
     chains = {}
     for place in places:
         if place["location_id"] not in chains:
             chains[place["location_id"]] = await rows(db, PLACE_CHAIN_SQL, {"location_id": place["location_id"]})
         place["chain"] = chains[place["location_id"]]
         place["location"] = place["chain"][0]
-    places.sort(key=lambda place: (place["position"], rank(PLACE_ROLE_ORDER, place["role"])))
+    places.sort(key=lambda place: (place["position"], rank(place_roles, place["role"])))
     return places
 
 
@@ -319,10 +306,15 @@ def name_in_year(names, year, default):
     return dated[0] if len(set(dated)) == 1 else default
 
 
-async def role_order(db):
-    """The roles in the data package's order (organizer first, quoted last), from the data dictionary."""
-    found = await first(db, ROLE_ORDER_SQL, {})
-    return [role.strip() for role in ((found or {}).get("allowed_values") or "").split(",") if role.strip()]
+async def allowed_values(db, table, column):
+    """A column's enum, in the data package's order."""
+    found = await first(db, ALLOWED_VALUES_SQL, {"table": table, "column": column})
+    return [value.strip() for value in ((found or {}).get("allowed_values") or "").split(",") if value.strip()]
+
+
+def row_id(*key):
+    """A row's id as mentions.row_id writes it: its key's values, joined (pipeline.schema)."""
+    return ROW_ID_SEPARATOR.join(str(part) for part in key)
 
 
 def rank(order, value):
@@ -358,17 +350,17 @@ def fact_keys(page):
     event_id = page["event"]["id"]
     keys = [("events", event_id)]
     keys += [("events", sub["id"]) for sub in page["sub_events"]]
-    keys += [("event_statuses", f"{event_id}/{row['status']}") for row in page["status_history"]]
-    keys += [("event_statuses", f"{sub['id']}/{sub['status']['status']}")
+    keys += [("event_statuses", row_id(event_id, row['status'])) for row in page["status_history"]]
+    keys += [("event_statuses", row_id(sub['id'], sub['status']['status']))
              for sub in page["sub_events"] if sub["status"] and sub["status"]["status"]]
     places = page["places"] + [place for sub in page["sub_events"] for place in sub["places"]]
-    keys += [("event_locations", f"{p['event_id']}/{p['location_id']}/{p['role']}") for p in places]
+    keys += [("event_locations", row_id(p['event_id'], p['location_id'], p['role'])) for p in places]
     keys += [("event_participants", row["row_id"]) for row in page["participations"]]
     keys += [("memberships", row["title_membership_id"]) for row in page["participations"] if row["title_membership_id"]]
     keys += [("attendance", row["id"]) for row in page["attendance"]]
-    keys += [("event_documents", f"{event_id}/{doc['id']}/{doc['role']}") for doc in page["documents"]]
+    keys += [("event_documents", row_id(event_id, doc['id'], doc['role'])) for doc in page["documents"]]
     keys += [("quotes", quote["id"]) for quote in page["quotes"]]
-    keys += [("event_topics", f"{event_id}/{topic['id']}") for topic in page["topics"]]
+    keys += [("event_topics", row_id(event_id, topic['id'])) for topic in page["topics"]]
     if page["series"]:
         keys.append(("series", page["series"]["id"]))
     return sorted(set(keys))
@@ -398,13 +390,13 @@ def attach_citations(page, cites):
     event_id = page["event"]["id"]
     page["event_cites"] = cites("events", event_id)
     for row in page["status_history"]:
-        row["cites"] = cites("event_statuses", f"{event_id}/{row['status']}")
+        row["cites"] = cites("event_statuses", row_id(event_id, row['status']))
     if page["status"] and page["status"]["status"]:
-        page["status"]["cites"] = cites("event_statuses", f"{event_id}/{page['status']['status']}")
+        page["status"]["cites"] = cites("event_statuses", row_id(event_id, page['status']['status']))
     for sub in page["sub_events"]:
         sub["cites"] = cites("events", sub["id"])
     for place in page["places"] + [place for sub in page["sub_events"] for place in sub["places"]]:
-        place["cites"] = cites("event_locations", f"{place['event_id']}/{place['location_id']}/{place['role']}")
+        place["cites"] = cites("event_locations", row_id(place['event_id'], place['location_id'], place['role']))
     for row in page["participations"]:
         row["cites"] = cites("event_participants", row["row_id"])
         row["title_cites"] = cites("memberships", row["title_membership_id"], row["title_source_id"]) \
@@ -416,11 +408,11 @@ def attach_citations(page, cites):
     for row in page["attendance"]:
         row["cites"] = cites("attendance", row["id"])
     for doc in page["documents"]:
-        doc["cites"] = cites("event_documents", f"{event_id}/{doc['id']}/{doc['role']}")
+        doc["cites"] = cites("event_documents", row_id(event_id, doc['id'], doc['role']))
     for quote in page["quotes"]:
         quote["cites"] = cites("quotes", quote["id"])
     for topic in page["topics"]:
-        topic["cites"] = cites("event_topics", f"{event_id}/{topic['id']}")
+        topic["cites"] = cites("event_topics", row_id(event_id, topic['id']))
     if page["series"]:
         page["series"]["cites"] = cites("series", page["series"]["id"])
 
@@ -440,174 +432,6 @@ def source_section(source, number, found, quotes):
     passages |= {quote["text"] for quote in quotes
                  if any(m["source_id"] == source["id"] for m in found.get(("quotes", quote["id"]), []))}
     return {**source, "number": number, "paragraphs": highlight(source["text"] or "", passages)}
-
-
-def highlight(text, passages):
-    """The text's paragraphs (blank-line separated, whitespace collapsed), each a list
-    of (piece, marked) with every occurrence of a passage marked; the template escapes them."""
-    paragraphs = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
-    wanted = {" ".join(p.split()) for p in passages if p}
-    return [pieces(paragraph, merged_spans(paragraph, wanted)) for paragraph in paragraphs]
-
-
-def merged_spans(paragraph, passages):
-    """[start, end] of every occurrence of a passage, overlapping ones merged."""
-    merged = []
-    for start, end in sorted(span for passage in passages for span in occurrences(passage, paragraph)):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-
-
-def pieces(paragraph, spans):
-    result, position = [], 0
-    for start, end in spans:
-        result += [(paragraph[position:start], False), (paragraph[start:end], True)]
-        position = end
-    return [piece for piece in result + [(paragraph[position:], False)] if piece[0]]
-
-
-def occurrences(passage, text):
-    """(start, end) of every occurrence of `passage` in `text`."""
-    start = text.find(passage) if passage else -1
-    while start != -1:
-        yield start, start + len(passage)
-        start = text.find(passage, start + 1)
-
-
-# ---- schema.org JSON-LD ---------------------------------------------------------
-
-def wikidata_url(wikidata_id):
-    return f"https://www.wikidata.org/wiki/{wikidata_id}" if wikidata_id else None
-
-
-def alternate_names(page, table, row_id, name):
-    return sorted({row["name"] for row in page["names"].get((table, row_id), []) if row["name"] != name})
-
-
-def agent(row, page, links):
-    """A participant as of the event. People and offices are Persons; an office's
-    holder is unnamed, so the Person has a jobTitle and no made-up name. A group
-    (several people or organisations described together) has no schema.org type:
-    Organization would claim that one organisation exists, Person that one person did."""
-    kind = row["participant_kind"]
-    thing = {"@type": {"person": "Person", "office": "Person", "individual": "Person",
-                       "organization": "Organization"}.get(kind)}
-    thing["url"] = links.absolute_row("participants", row["participant_id"])
-    if kind in ("person", "organization", "group"):
-        thing["name"] = row["name_at_event"]
-        others = alternate_names(page, "participants", row["participant_id"], row["name_at_event"])
-        if others:
-            thing["alternateName"] = others
-    if kind == "individual":  # the text describes the person without naming them
-        thing["description"] = row["participant_name"]
-    if thing["@type"] == "Person":
-        add_post(thing, row, links)
-    if row.get("wikidata_id"):
-        thing["sameAs"] = wikidata_url(row["wikidata_id"])
-    return {key: value for key, value in thing.items() if value is not None}
-
-
-def add_post(person, row, links):
-    """jobTitle as of the event (from memberships); an office without one is its own post."""
-    title = row["title_at_event"] or (row["participant_name"] if row["participant_kind"] == "office" else None)
-    if title:
-        person["jobTitle"] = title
-    if row["honorific_at_event"]:
-        person["honorificPrefix"] = row["honorific_at_event"]
-    if row["title_organization_id"]:
-        person["worksFor"] = {"@type": "Organization", "name": row["title_organization_name"],
-                              "url": links.absolute_row("participants", row["title_organization_id"])}
-
-
-def place_ld(chain, page, links):
-    """A place as a schema.org Place, nested in the places that contain it, with a postal address."""
-    result = None
-    for row in reversed(chain):  # from the country down to the place itself
-        thing = {"@type": "Place", "name": row["name"], "url": links.absolute_row("locations", row["id"])}
-        others = alternate_names(page, "locations", row["id"], row["name"])
-        if others:
-            thing["alternateName"] = others
-        if row["latitude"] is not None:
-            thing["geo"] = {"@type": "GeoCoordinates", "latitude": row["latitude"], "longitude": row["longitude"]}
-        if row["wikidata_id"]:
-            thing["sameAs"] = wikidata_url(row["wikidata_id"])
-        if result:
-            thing["containedInPlace"] = result
-        result = thing
-    address = postal_address(chain)
-    if address:
-        result["address"] = address
-    return result
-
-
-def postal_address(chain):
-    """addressLocality, addressRegion and addressCountry from the place hierarchy."""
-    parts = {"city": "addressLocality", "region": "addressRegion", "country": "addressCountry"}
-    address = {}
-    for row in chain:  # nearest first: a facility's locality is its city
-        part = parts.get(row["kind"])
-        if part and part not in address:
-            address[part] = row["name"]
-    return {"@type": "PostalAddress", **address} if address else None
-
-
-def one_or_list(items):
-    return items[0] if len(items) == 1 else items
-
-
-def event_ld(event, status, places, participations, page, links):
-    """The schema.org properties one event (the page's or a sub-event) has on its own."""
-    data = {"@type": "Event", "name": event["name"], "url": links.absolute_row("events", event["id"]),
-            "startDate": event["start_date"], "endDate": event["end_date"]}
-    if status and EVENT_STATUS.get(status["status"]):
-        data["eventStatus"] = EVENT_STATUS[status["status"]]
-    venues = [place_ld(p["chain"], page, links) for p in places if p["role"] == "venue"]
-    if venues:
-        data["location"] = one_or_list(venues)
-    areas = [place_ld(p["chain"], page, links) for p in places if p["role"] == "area"]
-    if areas:  # the area an event is about is not where it took place
-        data["about"] = one_or_list(areas)
-    for row in participations:
-        prop = ROLE_PROPERTY.get(row["role"], "attendee")
-        if prop and row["event_id"] == event["id"]:
-            data.setdefault(prop, [])
-            agent_ld = agent(row, page, links)
-            if agent_ld not in data[prop]:
-                data[prop].append(agent_ld)
-    return data
-
-
-def event_json_ld(page, links):
-    event = page["event"]
-    data = {"@context": "https://schema.org", "@id": links.absolute_row("events", event["id"]),
-            **event_ld(event, page["status"], page["places"], page["participations"], page, links),
-            "description": event["description"]}
-    supers = []
-    if page["parent"]:
-        supers.append({"@type": "Event", "name": page["parent"]["name"],
-                       "url": links.absolute_row("events", page["parent"]["id"])})
-    if page["series"]:
-        supers.append({"@type": "EventSeries", "name": page["series"]["name"],
-                       "url": links.absolute_row("series", page["series"]["id"])})
-    if supers:
-        data["superEvent"] = one_or_list(supers)
-    if page["sub_events"]:
-        data["subEvent"] = [event_ld(sub, sub["status"], sub["places"], page["participations"], page, links)
-                            for sub in page["sub_events"]]
-    if page["documents"]:
-        data["workFeatured"] = [document_ld(doc, links) for doc in page["documents"]]
-    return data
-
-
-def document_ld(doc, links):
-    thing = {"@type": DOCUMENT_TYPES.get(doc["kind"], "CreativeWork"), "name": doc["title"],
-             "url": links.absolute_row("documents", doc["id"])}
-    if doc["author_id"]:
-        thing["author"] = {"name": doc["author_name"], "url": links.absolute_row("participants", doc["author_id"])}
-    return thing
 
 
 def map_markers(page, links):

@@ -39,7 +39,6 @@ the README, "Deploying in public".
 """
 
 import asyncio
-import json
 import os
 import time
 import weakref
@@ -48,6 +47,9 @@ from collections import deque
 import click
 from datasette import hookimpl
 from datasette.utils.asgi import Request
+
+from .config import plugin_settings
+from .responses import answer
 
 DEFAULTS = {
     # Requests with visitor SQL running at once. None: one SQL thread and one CPU
@@ -108,30 +110,23 @@ def cpus():
         return os.cpu_count() or 1
 
 
-_settings = weakref.WeakKeyDictionary()
-
-
 def settings(datasette):
-    """DEFAULTS updated from metadata.yml's `plugins: fair_sql:`, checked (once per Datasette)."""
-    if datasette not in _settings:
-        configured = datasette.plugin_config("fair_sql") or {}
-        unknown = set(configured) - set(DEFAULTS)
-        if unknown:
-            raise click.ClickException(f"metadata plugins: fair_sql: unknown setting(s) {', '.join(sorted(unknown))}")
-        config = {**DEFAULTS, **configured}
-        threads = datasette.setting("num_sql_threads") or 1
-        if config["max_concurrent"] is None:
-            config["max_concurrent"] = max(1, min(threads - 1, cpus() - 1))
-        if not 0 < config["visitor_share"] <= 1:
-            raise click.ClickException("metadata plugins: fair_sql: visitor_share must be above 0 and at most 1")
-        if not 1 <= config["max_concurrent"] < max(2, threads):
-            raise click.ClickException(
-                f"metadata plugins: fair_sql: max_concurrent must be at least 1 and below num_sql_threads ({threads}), "
-                "so that pages always find a free SQL thread")
-        if config["max_stream_mb"] is None:
-            config["max_stream_mb"] = (datasette.setting("max_csv_mb") or 100) + 1
-        _settings[datasette] = config
-    return _settings[datasette]
+    """DEFAULTS updated from metadata.yml's `plugins: fair_sql:`, checked."""
+    return plugin_settings(datasette, "fair_sql", DEFAULTS, check=_complete)
+
+
+def _complete(config, datasette):
+    threads = datasette.setting("num_sql_threads") or 1
+    if config["max_concurrent"] is None:
+        config["max_concurrent"] = max(1, min(threads - 1, cpus() - 1))
+    if not 0 < config["visitor_share"] <= 1:
+        raise click.ClickException("metadata plugins: fair_sql: visitor_share must be above 0 and at most 1")
+    if not 1 <= config["max_concurrent"] < max(2, threads):
+        raise click.ClickException(
+            f"metadata plugins: fair_sql: max_concurrent must be at least 1 and below num_sql_threads ({threads}), "
+            "so that pages always find a free SQL thread")
+    if config["max_stream_mb"] is None:
+        config["max_stream_mb"] = (datasette.setting("max_csv_mb") or 100) + 1
 
 
 class Slots:
@@ -204,19 +199,6 @@ def slots(datasette):
         config = settings(datasette)
         _slots[datasette] = Slots(config["max_concurrent"], config["queue"], config["visitor_share"])
     return _slots[datasette]
-
-
-async def answer(send, status, message, as_json, headers=()):
-    if as_json:
-        body = json.dumps({"ok": False, "error": message, "status": status, "title": None}).encode()
-        content_type = b"application/json; charset=utf-8"
-    else:
-        body = (message + "\n").encode()
-        content_type = b"text/plain; charset=utf-8"
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-                            *headers]})
-    await send({"type": "http.response.body", "body": body})
 
 
 def bounded_send(send, max_body, max_stream, as_json):

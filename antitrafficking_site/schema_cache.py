@@ -6,8 +6,8 @@ full-text tables, label columns), each question a round trip to an SQL
 thread; it re-reads the schema version of every database on every request;
 and its table permission check deep-copies the whole metadata each time. A
 database served immutable (`-i`) cannot change, nor can the metadata of a
-running server, so this plugin keeps those answers for the life of the
-process. Mutable databases (Datasette's own _internal among them) are asked
+running server, so these wrappers (installed by patches.py) keep those answers for the life
+of the process. Mutable databases (Datasette's own _internal among them) are asked
 every time, as before.
 
 In process at 100 000 participants (CPU per request, two runs each) it took
@@ -16,9 +16,6 @@ page from 23-29 to 14-15 ms and the events table page from 39-41 to 30-34 ms.
 """
 
 import functools
-
-import datasette.app
-import datasette.database
 
 # Database methods whose answers depend only on the schema.
 SCHEMA_QUESTIONS = [
@@ -71,18 +68,3 @@ def table_permission_once(allows):
         return answers[(database, table)]
 
     return table_permission_allows
-
-
-def install():
-    Database, Datasette = datasette.database.Database, datasette.app.Datasette
-    if getattr(Database, "_schema_cache_installed", False):
-        return  # Datasette loads a plugins directory once per instance, e.g. once per test
-    for name in SCHEMA_QUESTIONS:
-        setattr(Database, name, remembered(name, getattr(Database, name)))
-    Datasette.refresh_schemas = refresh_schemas_once(Datasette.refresh_schemas)
-    if hasattr(Datasette, "_table_permission_allows"):  # not in every 0.65 release
-        Datasette._table_permission_allows = table_permission_once(Datasette._table_permission_allows)
-    Database._schema_cache_installed = True
-
-
-install()

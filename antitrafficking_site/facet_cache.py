@@ -33,8 +33,8 @@ facet while the first was computed, as this plugin first did, left the
 event_participants table page at 1M participants slow for its first few
 seconds of traffic: p99 0.9-1.0 s against a p50 of 160 ms.)
 
-Datasette 0.65 has no hook for query results, so this wraps the internal
-Database.execute (once per process).
+Datasette 0.65 has no hook for query results, so patches.py wraps the
+internal Database.execute with cached_execute below.
 """
 
 import asyncio
@@ -44,8 +44,8 @@ import re
 import sqlite3
 from urllib.parse import parse_qsl
 
-import datasette.database
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 
 MAX_ENTRIES = 1024  # cached results per database and kind
 MAX_BYTES = 8 * 1024 * 1024  # estimated bytes of keys and results per database and kind
@@ -63,17 +63,8 @@ TABLE_PAGE = re.compile(r"/[^/.]+/[^/.]+(\.\w+)?")
 VISITOR_SQL = {"sql", "_where"}
 
 
-def _shared_request_flag():
-    """True while Datasette answers a table page whose queries are all its own.
-    One variable for every copy of this file (Datasette executes it again for
-    each Datasette instance, and only the first copy wraps Database.execute)."""
-    Database = datasette.database.Database
-    if "_facet_cache_request" not in Database.__dict__:
-        Database._facet_cache_request = contextvars.ContextVar("facet_cache_request", default=False)
-    return Database._facet_cache_request
-
-
-cacheable_request = _shared_request_flag()
+# True while Datasette answers a table page whose queries are all its own.
+cacheable_request = contextvars.ContextVar("facet_cache_request", default=False)
 
 
 def request_is_cacheable(scope):
@@ -169,14 +160,11 @@ def is_row_count_query(sql, kwargs):
     return not kwargs and sql.startswith("select count(*) from ")
 
 
-def install():
-    """Wrap Database.execute once per process (Datasette loads this file once per instance)."""
-    Database = datasette.database.Database
-    if getattr(Database, "_facet_cache_installed", False):
-        return
-    execute = Database.execute
+def cached_execute(execute):
+    """Database.execute, answered from the caches for a table page's own facet
+    and count queries on an immutable database."""
 
-    async def cached_execute(self, sql, params=None, **kwargs):
+    async def execute_or_remember(self, sql, params=None, **kwargs):
         if self.is_mutable or not cacheable_request.get():
             return await execute(self, sql, params, **kwargs)
         facet = is_facet_query(self, sql, kwargs)
@@ -188,7 +176,7 @@ def install():
             return found
         try:
             results = await execute(self, sql, params, **kwargs)
-        except datasette.database.QueryInterrupted:
+        except QueryInterrupted:
             if facet and cache.may_queue(key):  # a count that timed out is shown as unknown, as before
                 cache.waiting[key] = (sql, params)
                 if cache.worker is None or cache.worker.done():
@@ -197,8 +185,7 @@ def install():
         cache.put(key, results)
         return results
 
-    Database.execute = cached_execute
-    Database._facet_cache_installed = True
+    return execute_or_remember
 
 
 async def compute_in_background(db, execute):
@@ -209,10 +196,8 @@ async def compute_in_background(db, execute):
         cache.background_runs += 1
         try:
             cache.put(key, await execute(db, sql, params, truncate=False, custom_time_limit=BACKGROUND_TIME_LIMIT_MS))
-        except (datasette.database.QueryInterrupted, sqlite3.Error):
+        except (QueryInterrupted, sqlite3.Error):
             pass  # still too slow, or refused: the facet stays uncached and times out as before
         finally:
             del cache.waiting[key]
 
-
-install()  # on import: Datasette imports every file in --plugins-dir

@@ -13,8 +13,9 @@ malformed value is a 500 whose traceback goes to the server's log (a fuzz of
   parses without a check: JSON in _facet*, _through and col__in/col__notin,
   _facet_size, _timelimit, _ttl, _json_infinity, numbers beyond SQLite's
   64-bit integers in col__gt/gte/lt/lte, _next on a view (an offset),
-  _col/_nocol leaving out the sort column, and the CSV of a database page
-  without a query, or its JSON as an array.
+  _col/_nocol leaving out the sort column, the CSV of a database page
+  without a query, or its JSON as an array, and more facets than
+  `plugins: hardening: max_facets` (Datasette runs each one in turn).
 * handle_exception -- the errors that are the request's fault but cannot be
   known before Datasette runs it answer 400 with Datasette's error page and
   nothing in the log:
@@ -40,6 +41,9 @@ import sqlite3
 from urllib.parse import parse_qsl
 
 from datasette import Response, hookimpl
+
+from .responses import answer
+from .sql_limits import settings as limits
 
 # The largest integer SQLite stores (a larger Python int cannot be bound).
 SQLITE_INTEGER = 2**63 - 1
@@ -134,6 +138,10 @@ async def bad_request(datasette, scope, pairs):
         return 405, f"Method {method[:20]} not allowed: this site is read-only (use GET)"
     if "\x00" in path or any("\x00" in key or "\x00" in value for key, value in pairs):
         return 400, "The address holds a NUL character (%00), which no name or value may contain"
+    # Datasette runs each facet in turn, each for up to facet_time_limit_ms.
+    limit = limits(datasette)["max_facets"]
+    if sum(1 for key, _ in pairs if key.startswith("_facet") and key != "_facet_size") > limit:
+        return 400, f"Too many facets: at most {limit} per request"
     for key, value in pairs:
         problem = bad_parameter(key, value)
         if problem:
@@ -176,20 +184,6 @@ async def _bad_table_request(datasette, database_route, table, args, pairs):
     return None
 
 
-async def _answer(send, status, message, as_json):
-    if as_json:
-        body = json.dumps({"ok": False, "error": message, "status": status, "title": None}).encode()
-        content_type = b"application/json; charset=utf-8"
-    else:
-        body = (message + "\n").encode()
-        content_type = b"text/plain; charset=utf-8"
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    if status == 405:
-        headers.append((b"allow", b"GET, HEAD, OPTIONS"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 @hookimpl(tryfirst=True)  # innermost: the other wrappers (security headers) see its answers
 def asgi_wrapper(datasette):
     def wrap(app):
@@ -199,7 +193,9 @@ def asgi_wrapper(datasette):
             pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
             problem = await bad_request(datasette, scope, pairs)
             if problem:
-                return await _answer(send, *problem, scope.get("path", "").endswith(".json"))
+                status, message = problem
+                allow = [(b"allow", b"GET, HEAD, OPTIONS")] if status == 405 else []
+                return await answer(send, status, message, scope.get("path", "").endswith(".json"), allow)
             return await app(scope, receive, send)
         return checked
     return wrap

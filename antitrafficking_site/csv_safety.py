@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
+from .config import plugin_settings
+
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 # A plain decimal number, which no spreadsheet reads as a formula.
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
@@ -133,9 +135,11 @@ class CsvRewriter:
         return len(records)
 
 
+DEFAULTS = {"neutralise_formulas": True}
+
+
 def _settings(datasette):
-    config = datasette.plugin_config("csv_safety") or {}
-    return {"neutralise_formulas": config.get("neutralise_formulas", True)}
+    return plugin_settings(datasette, "csv_safety", DEFAULTS)
 
 
 def _is_csv(scope):
@@ -156,9 +160,12 @@ def asgi_wrapper(datasette):
             rewriter = CsvRewriter(_settings(datasette)["neutralise_formulas"], drop_header)
             held = None  # the 200 start, until the header row shows the export did not fail
             passing = False  # not a CSV body to rewrite (an error page, a redirect)
+            failed = False  # answered with FAILED_EXPORT: the rest of the body is dropped
 
             async def rewriting_send(message):
-                nonlocal held, passing
+                nonlocal held, passing, failed
+                if failed:
+                    return None
                 if message["type"] == "http.response.start":
                     content_type = next((v for k, v in message.get("headers", []) if k.lower() == b"content-type"), b"")
                     if message["status"] != 200 or not content_type.startswith((b"text/plain", b"text/csv")):
@@ -177,6 +184,7 @@ def asgi_wrapper(datasette):
                         return None  # the header row is not complete yet
                     start, held = held, None
                     if rewriter.header in (None, b"\r\n"):  # no header, or one of no columns: the query failed
+                        failed = True
                         return await _failed(send, start)
                     await send(start)
                 await send({"type": "http.response.body", "body": body, "more_body": more})
