@@ -21,6 +21,8 @@ COPY settings.json metadata.yml ./
 COPY templates templates
 # The data package the database was built from, served for download at /data/ (--static data:data).
 COPY data data
+# The release manifests the changes page (/changes) shows: plugins: changes_page: releases.
+COPY releases releases
 # The database `make package` has just built and checked.
 COPY antitrafficking.db ./
 RUN datasette inspect antitrafficking.db --inspect-file inspect.json

@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 SERVE_PY := $(VENV)/bin/python
 TEST_PY := $(TEST_VENV)/bin/python
 
-.PHONY: serve build check test bench load package clean
+.PHONY: serve build check test bench load package clean release
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,14 @@ load: $(TEST_VENV)/.installed $(VENV)/.installed  ## mixed load incl. hostile qu
 DOCKER ?= docker
 package: build  ## a container image "antitrafficking" serving what make serve serves
 	$(DOCKER) build -t antitrafficking .
+
+# A release manifest, releases/<version>.json (scripts/release.py): the data package's
+# version, the date (RELEASE_DATE=YYYY-MM-DD, default today), the database's SHA-256,
+# row counts and the ids added, changed and removed since the previous manifest.
+# The changes page (/changes) shows them. Commit the manifest with the data.
+RELEASE_DATE ?=
+release: build  ## write releases/<version>.json, what changed since the previous release
+	$(SERVE_PY) scripts/release.py --db $(DB) --data $(DATA) --releases releases $(if $(RELEASE_DATE),--date $(RELEASE_DATE))
 
 clean:
 	rm -rf $(DB) $(INSPECT) tests/screenshots bench/out

@@ -6,7 +6,8 @@ malformed value is a 500 whose traceback goes to the server's log (a fuzz of
 13,000 requests got 180 of them, issue 12). This plugin:
 
 * asgi_wrapper -- checks the request before Datasette sees it (bad_request
-  below): a method other than GET, HEAD and OPTIONS outside /-/ (the site is
+  below): a method other than GET, HEAD and OPTIONS outside /-/ and the
+  reconciliation services (the site is
   read-only: Datasette 0.65 fails on POST to a table and on TRACE), a NUL
   character anywhere (SQLite refuses SQL holding one, and Datasette writes a
   filter's column name and _where into the SQL), and the parameters Datasette
@@ -134,7 +135,9 @@ def bad_parameter(key, value):
 async def bad_request(datasette, scope, pairs):
     """(status, message) if Datasette 0.65 would fail on this request, or None."""
     method, path = scope.get("method", "GET"), scope.get("path", "")
-    if method not in READ_METHODS and not (method == "POST" and path.startswith("/-/")):
+    # POST is for Datasette's own /-/ pages and for reconciliation, which OpenRefine
+    # queries by POST (datasette-reconcile: /DB/TABLE/-/reconcile; it only reads).
+    if method not in READ_METHODS and not (method == "POST" and (path.startswith("/-/") or path.endswith("/-/reconcile"))):
         return 405, f"Method {method[:20]} not allowed: this site is read-only (use GET)"
     if "\x00" in path or any("\x00" in key or "\x00" in value for key, value in pairs):
         return 400, "The address holds a NUL character (%00), which no name or value may contain"

@@ -1,1 +1,122 @@
-"""(being written)"""
+"""What every page's "cite this" block says (templates/_footer.html shows it).
+
+The title and the licence come from metadata.yml; the version from the
+database's `_build` table (package_version, the data package's version);
+the SHA-256 is that of the database file served, so a reader can check a
+download against the page they cite. The build records no date (`_build`
+holds the package name, version and digest and the tool versions), so the
+block gives none rather than a guess such as the file's modification time.
+
+The page's URL starts with the configured public origin (metadata.yml's
+`plugins: event_page: site_url`, as the event page's JSON-LD), never with
+the request's Host header: pages are cached, and a forged Host would put
+another site's address in everyone's copy. Without one it is root-relative.
+
+The digest is computed once per immutable database, in a thread started at
+startup (reading an 800 MB file takes seconds, and must not hold the event
+loop or a request). Datasette's own db.hash would trust an --inspect-file's
+recorded hash, which can be stale; this reads the file the server has open.
+"""
+
+import asyncio
+import hashlib
+import threading
+import weakref
+
+from datasette import hookimpl
+
+from .event_page import site_url
+
+VERSION_SQL = "select value from _build where key = 'package_version'"
+HAS_BUILD_SQL = "select 1 from sqlite_master where type = 'table' and name = '_build'"
+
+# Datasette -> {database name: FileDigest}
+_digests = weakref.WeakKeyDictionary()
+# Datasette -> {database name: {key: value}} of each immutable database's _build
+_builds = weakref.WeakKeyDictionary()
+
+
+def file_sha256(path, chunk_bytes=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_bytes), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class FileDigest:
+    """A file's SHA-256, computed in its own thread from construction on.
+
+    A thread and an Event, not an asyncio task: the result is awaited from
+    whatever event loop serves the request (tests run one loop per test)."""
+
+    def __init__(self, path):
+        self.path, self.value, self.error = path, None, None
+        self.done = threading.Event()
+        threading.Thread(target=self._compute, name=f"sha256 {path}", daemon=True).start()
+
+    def _compute(self):
+        try:
+            self.value = file_sha256(self.path)
+        except OSError as error:
+            self.error = error
+        finally:
+            self.done.set()
+
+    async def get(self):
+        if not self.done.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.done.wait)
+        return self.value
+
+
+def citable(db):
+    return not db.is_mutable and not db.is_memory and bool(db.path)
+
+
+def digest_of(datasette, db):
+    digests = _digests.setdefault(datasette, {})
+    if db.name not in digests:
+        digests[db.name] = FileDigest(db.path)
+    return digests[db.name]
+
+
+@hookimpl
+def startup(datasette):
+    for db in datasette.databases.values():
+        if citable(db):
+            digest_of(datasette, db)  # starts its thread
+
+
+async def build_info(datasette, db):
+    builds = _builds.setdefault(datasette, {})
+    if db.name not in builds:
+        has_build = (await db.execute(HAS_BUILD_SQL)).rows
+        version = (await db.execute(VERSION_SQL)).rows if has_build else []
+        builds[db.name] = {"package_version": version[0][0] if version else None}
+    return builds[db.name]
+
+
+def cited_database(datasette, database):
+    """The page's database, or on a page of none (the home page, /about) the first one that can be cited."""
+    if database in datasette.databases and citable(datasette.databases[database]):
+        return datasette.databases[database]
+    return next((db for db in datasette.databases.values() if citable(db)), None)
+
+
+@hookimpl
+def extra_template_vars(datasette, database, request):
+    async def cite_vars():
+        db = cited_database(datasette, database)
+        build = await build_info(datasette, db) if db else {}
+        path = request.full_path if request is not None else "/"
+        return {"cite": {
+            "title": datasette.metadata("title"),
+            "version": build.get("package_version"),
+            "database": db.name if db else None,
+            "sha256": await digest_of(datasette, db).get() if db else None,
+            "url": site_url(datasette) + path,
+            "license": datasette.metadata("license"),
+            "license_url": datasette.metadata("license_url"),
+        }}
+
+    return cite_vars

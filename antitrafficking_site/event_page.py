@@ -368,8 +368,18 @@ def fact_keys(page):
 
 async def cite_everything(db, page):
     """Number the sources behind the page's facts (oldest first) and give each fact its citations."""
+    found, sources, cites = await cited_sources(db, fact_keys(page))
+    attach_citations(page, cites)
+    page["sources"] = [source_section(source, number, found, page["quotes"])
+                       for number, source in enumerate(sources, 1)]
+
+
+async def cited_sources(db, keys):
+    """For rows `keys` ((table, row_id), sorted): their mentions by key, the sources behind them
+    numbered oldest first (number = position + 1), and cites(table, row_id, source_id=None).
+    The entity pages (entity_page) cite their facts with it too."""
     found = {}
-    for mention in await rows(db, MENTIONS_SQL, {"keys": json.dumps(fact_keys(page))}):
+    for mention in await rows(db, MENTIONS_SQL, {"keys": json.dumps(keys)}):
         found.setdefault((mention["table_name"], mention["row_id"]), []).append(mention)
     source_ids = sorted({m["source_id"] for mentions in found.values() for m in mentions})
     sources = await rows(db, SOURCES_SQL, {"ids": ids_json(source_ids)})
@@ -381,9 +391,7 @@ async def cite_everything(db, page):
         return sorted(({"number": numbers[m["source_id"]], "evidence": m["evidence"], "source_id": m["source_id"]}
                        for m in mentions), key=lambda cite: cite["number"])
 
-    attach_citations(page, cites)
-    page["sources"] = [source_section(source, number, found, page["quotes"])
-                       for number, source in enumerate(sources, 1)]
+    return found, sources, cites
 
 
 def attach_citations(page, cites):

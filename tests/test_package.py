@@ -91,6 +91,7 @@ def needed_files():
     for flag, value in zip(flags[::2], flags[1::2]):  # --metadata metadata.yml, --template-dir templates, ...
         needed.append(value.partition(":")[2] if flag == "--static" else value)  # --static MOUNT:DIR
     needed += ["scripts/datasette_args.py", "settings.json", DB_NAME]
+    needed.append("releases")  # the manifests the changes page reads (plugins: changes_page: releases)
     return needed
 
 

@@ -18,10 +18,11 @@ from antitrafficking_site import patches
 PACKAGE = Path(patches.__file__).parent
 # What a module other than patches.py may import from Datasette: its plugin
 # API (hookimpl, Response, Request), the public utilities a plugin uses
-# (tilde_encode/decode) and the exception a query raises when interrupted.
+# (tilde_encode/decode; format_bytes, as Datasette's own pages show sizes) and
+# the exceptions a query raises.
 PUBLIC = {
     "datasette": {"hookimpl", "Response"},
-    "datasette.utils": {"tilde_encode", "tilde_decode"},
+    "datasette.utils": {"tilde_encode", "tilde_decode", "format_bytes"},
     "datasette.utils.asgi": {"Request"},
     "datasette.database": {"QueryInterrupted"},
     "datasette.views.base": {"DatasetteError"},
@@ -43,13 +44,6 @@ def test_the_patched_internals_are_as_checked(name):
 
 def test_every_checked_source_belongs_to_a_patch():
     assert set(patches.CHECKED_SOURCES) == {name for patch in patches.PATCHES for name in patch.internals}
-
-
-def test_a_changed_internal_is_detected():
-    def stand_in():  # any other source than the recorded one
-        return None
-
-    assert patches.source_digest(stand_in) not in patches.CHECKED_SOURCES.values()
 
 
 async def test_the_patches_are_applied_once_the_site_has_started(datasette):

@@ -234,8 +234,19 @@ async def test_without_site_url_the_sitemap_takes_the_host_header(built_db, monk
     """The documented limitation (metadata.yml, README): datasette-sitemap then builds its
     absolute URLs with Datasette's absolute_url, from the request's Host."""
     monkeypatch.delenv("SITE_URL", raising=False)
-    urls = await sitemap_urls(site_for(built_db), headers={"host": "forged.example"})
+    site = site_for(built_db)
+    urls = await sitemap_urls(site, headers={"host": "forged.example"})
     assert all(urlsplit(url).netloc == "forged.example" for url in urls)
+    # ... so no cache may hand them to another Host (antitrafficking_site/host_vary.py)
+    for path in ("/sitemap.xml", "/robots.txt"):
+        response = await site.client.get(path, headers={"host": "forged.example"})
+        assert "host" in [v.strip().lower() for v in response.headers.get("vary", "").split(",")], path
+
+
+async def test_with_site_url_nothing_varies_on_host(built_db, monkeypatch):
+    monkeypatch.setenv("SITE_URL", SITE_URL)
+    response = await site_for(built_db).client.get("/sitemap.xml")
+    assert "host" not in response.headers.get("vary", "").lower()
 
 
 # ---- 3. CITATION.cff ---------------------------------------------------------------------

@@ -354,6 +354,9 @@ QUERY_PARAMS = {
     "participant_profile": {"participant_id": "maria-gratschew"},
     "search": {"q": "shelters"},
     "row_evidence": {"table_name": "participants", "row_id": "iom"},
+    "new_events": {},
+    "places_geojson": {},
+    "events_geojson": {},
 }
 
 
@@ -361,7 +364,7 @@ def test_every_canned_query_has_a_title_description_and_test_parameters():
     for name, canned in canned_queries():
         assert canned["title"] and canned["description"], name
         assert name in QUERY_PARAMS, f"add test parameters for canned query {name}"
-        assert set(QUERY_PARAMS[name]) == set(re.findall(r":(\w+)", canned["sql"])), name
+        assert set(QUERY_PARAMS[name]) == set(re.findall(r"(?<!\w):([A-Za-z_]\w*)", canned["sql"])), name
 
 
 @pytest.mark.parametrize("name", [name for name, _ in canned_queries()])
@@ -475,7 +478,8 @@ async def test_row_evidence_lists_every_source_of_a_row(fixture_site, fixture_si
 async def test_search_query_matches_every_word_in_any_order(datasette):
     rows = await get_json(datasette, "search", q="shelters Khujand")
     assert ("events", VISIT) in {(row["table_name"], row["row_id"]) for row in rows}
-    assert rows[0]["found_in"] == "events"  # events first
+    # Ranked across every kind of entity, one row each (no longer events first).
+    assert len({(row["table_name"], row["row_id"]) for row in rows}) == len(rows)
 
 
 async def test_search_query_finds_stemmed_words_with_snippets(datasette):
@@ -493,14 +497,15 @@ async def test_search_query_finds_every_name_of_an_entity(datasette, fixture_sit
 
 
 async def test_search_query_finds_each_name_a_passage_writes(fixture_site, fixture_db):
-    """The names of mentions.name_as_written too, not only those of the names table."""
+    """The names of mentions.name_as_written too, not only those of the names table
+    (the entity once, from its best match: its own table's when its own name matches)."""
     written = query(fixture_db, "select distinct table_name, row_id, name_as_written from mentions "
                                 "where name_as_written is not null")
     assert written
     for row in written:
         table_name, row_id, name = row["table_name"], row["row_id"], row["name_as_written"]
         rows = await get_json(fixture_site, "search", q=name)
-        assert ("names", table_name, row_id) in {(r["found_in"], r["table_name"], r["row_id"]) for r in rows}, name
+        assert (table_name, row_id) in {(r["table_name"], r["row_id"]) for r in rows}, name
 
 
 async def test_search_query_finds_documents_and_series(fixture_site):
