@@ -1,6 +1,6 @@
 """Views that answer the dataset's cross-source questions in one query each.
 
-VIEWS: {name: {"title", "description", "sql"}}, created by loader.create_views
+VIEWS: {name: {"title", "description", "sql"[, "describes"]}}, created by loader.create_views
 and described in the data dictionary (_tables, _columns).
 VIEW_COLUMN_DESCRIPTIONS: {column: description} for the view columns that are
 not columns of a table (the loader describes the others from the data package
@@ -166,6 +166,39 @@ where not exists (
     and written.source_id = names.source_id and written.name_as_written = names.name)
 """
 
+
+def entity_names(table, carried_columns):
+    """Every name of each row of `table`, one row per entity and name: its own, each
+    other name a source gives it (names, from the first source that gives it) and
+    each other name a passage writes (mentions.name_as_written). For reconciliation
+    (datasette-reconcile matches one column of one table or view: known_as)."""
+    carried = ", ".join(f"{table}.{column}" for column in ("name", "kind", "parent_id", *carried_columns))
+    return f"""
+select {table}.id, {table}.name as known_as, {carried}
+from {table}
+union all
+select names.row_id, names.name, {carried}
+from names cross join {table} on {table}.id = names.row_id
+where names.table_name = '{table}' and names.name <> {table}.name
+  and not exists (
+    select 1 from names as earlier
+    where earlier.table_name = names.table_name and earlier.row_id = names.row_id
+      and earlier.name = names.name and earlier.source_id < names.source_id)
+union all
+select mentions.row_id, mentions.name_as_written, {carried}
+from mentions cross join {table} on {table}.id = mentions.row_id
+where mentions.table_name = '{table}' and mentions.name_as_written <> {table}.name
+  and not exists (
+    select 1 from names as given
+    where given.table_name = mentions.table_name and given.row_id = mentions.row_id
+      and given.name = mentions.name_as_written)
+  and not exists (
+    select 1 from mentions as earlier
+    where earlier.table_name = mentions.table_name and earlier.row_id = mentions.row_id
+      and earlier.name_as_written = mentions.name_as_written and earlier.source_id < mentions.source_id)
+"""
+
+
 VIEWS = {
     "participations": {
         "title": "Participations",
@@ -207,6 +240,24 @@ VIEWS = {
         ),
         "sql": EVENT_STATUS_LATEST,
     },
+    "participant_names": {
+        "title": "Every name of each actor",
+        "description": (
+            "View: one row per actor and name: its own, each other name a source gives it (names) and "
+            "each other name a passage writes (mentions.name_as_written), for reconciliation."
+        ),
+        "sql": entity_names("participants", ("based_in_id", "wikidata_id")),
+        "describes": "participants",
+    },
+    "location_names": {
+        "title": "Every name of each place",
+        "description": (
+            "View: one row per place and name: its own, each other name a source gives it (names) and "
+            "each other name a passage writes (mentions.name_as_written), for reconciliation."
+        ),
+        "sql": entity_names("locations", ("latitude", "longitude", "geonames_id", "wikidata_id")),
+        "describes": "locations",
+    },
 }
 
 VIEW_COLUMN_DESCRIPTIONS = {
@@ -238,4 +289,5 @@ VIEW_COLUMN_DESCRIPTIONS = {
     "status": "The event's status as of its latest source (see event_statuses.status).",
     "status_source_id": "The latest source stating that status (see sources.id).",
     "status_as_of": "That source's publication date (see sources.published_date).",
+    "known_as": "A name the entity is known by: its own, one a source gives it, or one a passage writes.",
 }

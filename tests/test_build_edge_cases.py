@@ -170,3 +170,19 @@ def test_progress_only_on_a_terminal(data_copy, tmp_path, monkeypatch, capsys):
     assert build.main(["--data", "data", "--output", str(tmp_path / "again.db")]) == 0
     # One line per table, in the package's order.
     assert [args[0] for args in shown if args[3]] == list(DataDir(data_copy).resources)
+
+
+def test_lines_after_values_that_span_lines_are_exact(data_copy, tmp_path, monkeypatch, capsys):
+    """The staged reader numbers records, not lines: a quoted value with line breaks
+    before an error must still move the error's line down (staging.LineMap)."""
+    d = DataDir(data_copy)
+    table, field = d.first_field(lambda table, field: "enum" in field.get("constraints", {})
+                                 and field["type"] == "string" and len(d.rows(table)) >= 3)
+    note = next(f["name"] for f in d.fields(table) if f["type"] == "string" and not f.get("constraints") and not f.get("x-verbatim"))
+    d.set(table, 0, note, "first line\nsecond line\nthird line")
+    d.set(table, 1, note, "one more\nline")
+    line = d.set(table, 2, field["name"], "no-such-value")
+    assert line == d.lines(table)[2] == 1 + 3 + 2 + 1  # the header, row 0 (3 lines), row 1 (2 lines), row 2
+    assert run(data_copy, tmp_path, monkeypatch) == 1
+    listing = ", ".join(field["constraints"]["enum"])
+    assert errors(capsys) == [f"{d.shown(table)}:{line}: {field['name']}: 'no-such-value' is not an allowed value (expected one of: {listing})"]
