@@ -9,7 +9,7 @@ Keeping the public site up and fair:
     bad_requests        asgi_wrapper, handle_exception: bad parameters answer 400, writes 405
     csv_safety          asgi_wrapper: formula cells neutralised in CSV, a failed export is not an empty 200
     security_headers    asgi_wrapper: security headers, no redirect off the site
-    host_vary           asgi_wrapper: Vary: Host where absolute URLs come from the Host header
+    site_origin         asgi_wrapper, startup: every absolute URL from the configured site_url, never Host
     startup_check       startup, asgi_wrapper: refuse a damaged database, pin it, guard its download
     facet_cache         asgi_wrapper: marks table pages whose facet and count results may be kept
     patches             the only module that patches Datasette internals (facet_cache,
@@ -30,7 +30,8 @@ Reuse:
     absolute_urls       prepare_connection: site_url(path) for SQL (the Atom feed's links)
 
 The others hold no hooks; the modules above use them: call_budget,
-result_budget, safe_functions (sql_limits), schema_cache (patches),
+result_budget, safe_functions (sql_limits), schema_cache (patches), page_queries
+(the pages),
 event_json_ld, passages (event_page), actor_page, place_page, source_page,
 catalogue_pages, entity_json_ld, entity_citations (entity_page), query_pickers, search_results (query_page), config, responses.
 """

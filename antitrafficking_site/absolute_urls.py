@@ -2,7 +2,7 @@
 
 A canned query cannot read plugin config, and an absolute URL must not come
 from the request's Host header (anyone can send any), so every connection
-gets this SQL function: the configured origin (plugins: event_page:
+gets this SQL function: the configured origin (plugins: site_origin:
 site_url, from $SITE_URL) followed by the path with Datasette's base_url
 prefix. With no site_url configured the URL stays root-relative, as the
 event page's JSON-LD does.
@@ -10,7 +10,7 @@ event page's JSON-LD does.
 
 from datasette import hookimpl
 
-from .event_page import site_url
+from .site_origin import site_url
 
 
 @hookimpl

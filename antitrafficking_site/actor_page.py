@@ -10,7 +10,8 @@ it runs and the documents it wrote; each fact with its citations.
 """
 
 from .entity_citations import cite_page, entity_mentions, mentioned_in, names_over_time
-from .event_page import PLACE_CHAIN_SQL, add_names_at_event, first, ids_json, rows, NAMES_SQL
+from .event_page import add_names_at_event
+from .page_queries import NAMES_SQL, PLACE_CHAIN_SQL, first, ids_json, rows
 
 ACTOR_SQL = """
     select participants.*, parent.name as parent_name, parent.kind as parent_kind

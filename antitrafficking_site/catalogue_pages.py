@@ -3,7 +3,8 @@ it belongs to (linked to their pages), the names the sources give it, and the
 sources behind each fact."""
 
 from .entity_citations import cite_page, entity_mentions, mentioned_in, names_over_time
-from .event_page import SERIES_EVENTS_SQL, first, row_id, rows
+from .event_page import SERIES_EVENTS_SQL
+from .page_queries import first, row_id, rows
 
 TOPIC_SQL = "select * from topics where id = :id"
 TOPIC_EVENTS_SQL = """

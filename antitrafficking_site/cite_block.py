@@ -8,7 +8,7 @@ holds the package name, version and digest and the tool versions), so the
 block gives none rather than a guess such as the file's modification time.
 
 The page's URL starts with the configured public origin (metadata.yml's
-`plugins: event_page: site_url`, as the event page's JSON-LD), never with
+`plugins: site_origin: site_url`, as the event page's JSON-LD), never with
 the request's Host header: pages are cached, and a forged Host would put
 another site's address in everyone's copy. Without one it is root-relative.
 
@@ -25,7 +25,7 @@ import weakref
 
 from datasette import hookimpl
 
-from .event_page import site_url
+from .site_origin import site_url
 
 VERSION_SQL = "select value from _build where key = 'package_version'"
 HAS_BUILD_SQL = "select 1 from sqlite_master where type = 'table' and name = '_build'"

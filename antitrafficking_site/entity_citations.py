@@ -7,7 +7,8 @@ The names an entity goes by come from the entity_mentions view: one row per
 source and name, with the kind and years of use the source gives.
 """
 
-from .event_page import cited_sources, rows
+from .event_page import cited_sources
+from .page_queries import rows
 
 # entity_mentions answers a filter on (table_name, row_id) through the
 # mentions and names primary keys (tests/test_query_plans.py).

@@ -7,7 +7,7 @@ does for events: one module per kind of page gathers its rows and cites each
 fact (actor_page, place_page, source_page, catalogue_pages, with
 entity_citations), entity_json_ld makes the JSON-LD, and
 templates/_entity_macros.html holds the template pieces the six pages share. Links and JSON-LD URLs come from
-event_page.Links (the configured site_url, never the Host header).
+site_origin.Links (the configured site_url, never the Host header).
 """
 
 from datasette import hookimpl
@@ -16,7 +16,8 @@ from datasette.utils import tilde_decode
 from . import entity_json_ld
 from .actor_page import gather_actor
 from .catalogue_pages import gather_document, gather_series, gather_topic
-from .event_page import Links, safe_json
+from .page_queries import safe_json
+from .site_origin import Links
 from .place_page import gather_place
 from .source_page import gather_source
 

@@ -9,31 +9,20 @@ that supports any of it with its passages highlighted. Each fact carries
 its citations: the sources (numbered on the page) that support it. The
 JSON-LD is made in event_json_ld.py, the marked passages in passages.py.
 
-The JSON-LD's absolute URLs start with the site's public origin as
-configured, never with the request's Host header (the page is cached for
-default_cache_ttl, and a proxy's cache would hand a forged Host's URLs to
-everyone):
-
-    plugins:
-      event_page:
-        site_url: https://events.example.org     # metadata.yml reads it from $SITE_URL
-
-Without one, they are root-relative (/antitrafficking/events/...): JSON-LD
-resolves them against the page's own URL.
+The JSON-LD's absolute URLs start with the configured origin (site_origin.py),
+never with the request's Host header.
 """
 
 import json
-from urllib.parse import urlsplit
 
-import click
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
-from markupsafe import Markup
-
-from pipeline.schema import ROW_ID_SEPARATOR
+from datasette.utils import tilde_decode
 
 from .event_json_ld import event_json_ld
+from .page_queries import (NAMES_SQL, PLACE_CHAIN_SQL, STATUSES_SQL, allowed_values, first, ids_json, rank,
+                           row_id, rows, safe_json)
 from .passages import highlight
+from .site_origin import Links
 
 # The event and every event below it, with the depth and the parent of each.
 EVENT_TREE_SQL = """
@@ -46,25 +35,6 @@ EVENT_TREE_SQL = """
       events.date_precision, tree.depth
     from tree join events on events.id = tree.id
     order by tree.depth, events.start_date, events.id
-"""
-# A place and the places that contain it, nearest first. Each step looks its
-# parent up in a subquery: written as a join, SQLite 3.40 builds a Bloom
-# filter over all of locations at every step (20 ms at 100 000 locations,
-# against 0.04 ms; tests/test_query_plans.py checks the plan).
-PLACE_CHAIN_SQL = """
-    with recursive chain(id, depth) as (
-      select :location_id, 0
-      union all
-      select (select parent_id from locations where id = chain.id), chain.depth + 1 from chain
-      where (select parent_id from locations where id = chain.id) is not null
-    )
-    select locations.* from chain join locations on locations.id = chain.id order by chain.depth
-"""
-# The ids a statement is about arrive as one JSON array: one statement, and
-# each id looked up through an index (json_each is the loop's outer table).
-STATUSES_SQL = """
-    select event_status_latest.* from json_each(:ids) as wanted
-    cross join event_status_latest on event_status_latest.event_id = wanted.value
 """
 STATUS_HISTORY_SQL = "select status, note from event_statuses where event_id = :id"
 PLACES_SQL = """
@@ -80,16 +50,6 @@ PARTICIPATIONS_SQL = """
     cross join participants on participants.id = participations.participant_id
     left join participants as organization on organization.id = participations.title_organization_id
     order by participations.participant_name, participations.start_date
-"""
-# Every name of the entities: the ones their passages write, and the others
-# their sources give (with the years of use, where a source says).
-NAMES_SQL = """
-    select row_id, name, kind, used_from_year, used_until_year from names
-    where table_name = :table and row_id in (select value from json_each(:ids))
-    union
-    select row_id, name_as_written, 'as written', null, null from mentions
-    where table_name = :table and row_id in (select value from json_each(:ids)) and name_as_written is not null
-    order by row_id, name
 """
 ATTENDANCE_SQL = """
     select attendance.*, events.name as event_name, participants.name as group_name
@@ -134,35 +94,6 @@ SOURCES_SQL = """
     from json_each(:ids) as wanted cross join sources on sources.id = wanted.value
     order by sources.published_date, sources.id
 """
-# The order of an enum as data/datapackage.json declares it (the build copies
-# each column's allowed values into _columns): roles are listed in that order.
-ALLOWED_VALUES_SQL = """
-    select allowed_values from _columns where table_name = :table and column_name = :column
-"""
-
-def site_url(datasette):
-    """The configured public origin without a trailing slash ("" when none is set);
-    raises ClickException for one that is not scheme://host[:port]."""
-    value = (datasette.plugin_config("event_page") or {}).get("site_url")
-    if value in (None, ""):
-        return ""
-    try:
-        parts = urlsplit(str(value))
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        parts = None
-    if not (parts and parts.scheme in ("http", "https") and parts.hostname and parts.path in ("", "/")
-            and not (parts.query or parts.fragment or parts.username or parts.password)):
-        raise click.ClickException(
-            f"metadata plugins: event_page: site_url: {value!r} is not an origin (expected scheme://host[:port], "
-            "e.g. https://events.example.org; a path prefix belongs in Datasette's base_url setting)")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-@hookimpl
-def startup(datasette):
-    site_url(datasette)  # a malformed site_url stops the server before it serves a page
-
 
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
@@ -181,42 +112,6 @@ def extra_template_vars(view_name, table, database, request, datasette):
         return {"event_page": page}
 
     return event_vars
-
-
-class Links:
-    """Row-page URLs, so the template links every participant, place and topic."""
-
-    def __init__(self, datasette, database):
-        self.datasette, self.database = datasette, database
-        # The configured origin, not datasette.absolute_url(request, ...): that
-        # takes the request's Host header. urls.table() adds base_url's prefix.
-        self.origin = site_url(datasette)
-        # Built once per page and per table, not per link (a page can have a
-        # hundred): urls.table() resolves the database each call.
-        self.table_paths = {}
-
-    def row(self, table, key):
-        if table not in self.table_paths:
-            self.table_paths[table] = self.datasette.urls.table(self.database, table)
-        return f"{self.table_paths[table]}/{tilde_encode(key)}"
-
-    def absolute_row(self, table, row_id):
-        return self.origin + self.row(table, row_id)
-
-
-# ---- gathering the rows -------------------------------------------------------
-
-async def rows(db, sql, params):
-    return [dict(row) for row in (await db.execute(sql, params)).rows]
-
-
-async def first(db, sql, params):
-    found = await rows(db, sql, params)
-    return found[0] if found else None
-
-
-def ids_json(ids):
-    return json.dumps(list(ids))
 
 
 async def gather_event(db, event_id):
@@ -304,21 +199,6 @@ def name_in_year(names, year, default):
              and (row["used_from_year"] is not None or row["used_until_year"] is not None)
              and (row["used_from_year"] or year) <= year <= (row["used_until_year"] or year)]
     return dated[0] if len(set(dated)) == 1 else default
-
-
-async def allowed_values(db, table, column):
-    """A column's enum, in the data package's order."""
-    found = await first(db, ALLOWED_VALUES_SQL, {"table": table, "column": column})
-    return [value.strip() for value in ((found or {}).get("allowed_values") or "").split(",") if value.strip()]
-
-
-def row_id(*key):
-    """A row's id as mentions.row_id writes it: its key's values, joined (pipeline.schema)."""
-    return ROW_ID_SEPARATOR.join(str(part) for part in key)
-
-
-def rank(order, value):
-    return order.index(value) if value in order else len(order)
 
 
 def sub_events(tree, event_id, statuses, places):
@@ -456,6 +336,3 @@ def map_markers(page, links):
     return markers
 
 
-def safe_json(data, indent=None):
-    # "<" escaped so that no value can close a <script> element early.
-    return Markup(json.dumps(data, ensure_ascii=False, indent=indent).replace("<", "\\u003c"))

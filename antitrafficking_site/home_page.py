@@ -17,7 +17,7 @@ import json
 from datasette import hookimpl
 from datasette.utils import format_bytes
 
-from .event_page import STATUSES_SQL, safe_json
+from .page_queries import STATUSES_SQL, safe_json
 from .id_links import ENTITY_TABLES
 
 MAX_TOP_EVENTS = 50  # the newest top-level events on the home page, with all their sub-events

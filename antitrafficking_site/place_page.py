@@ -10,7 +10,7 @@ the places below it that have coordinates; each fact with its citations.
 
 from .actor_page import names_by_row
 from .entity_citations import cite_page, entity_mentions, mentioned_in, names_over_time
-from .event_page import PLACE_CHAIN_SQL, allowed_values, first, ids_json, rank, row_id, rows
+from .page_queries import PLACE_CHAIN_SQL, allowed_values, first, ids_json, rank, row_id, rows
 
 PLACE_SQL = """
     select locations.*, operator.name as operator_name, operator.kind as operator_kind

@@ -11,7 +11,7 @@ hands each one to its own table only, as table-level metadata.
 Each service's table is a view of every name an entity is known by (its own,
 `names`, and the names the passages write, `mentions.name_as_written`):
 datasette-reconcile matches one column of one table. A `view_url` given as a
-path is made absolute with the site's configured origin (plugins: event_page:
+path is made absolute with the site's configured origin (plugins: site_origin:
 site_url), as the event page's links are; OpenRefine shows it as a link.
 """
 
@@ -21,7 +21,7 @@ import weakref
 
 from datasette import hookimpl
 
-from .event_page import site_url
+from .site_origin import site_url
 
 PLUGIN = "datasette-reconcile"
 CONFIG = "reconcile"

@@ -12,7 +12,7 @@ when known, with how it was found (url_basis).
 from pipeline.schema import ROW_ID_SEPARATOR
 from pipeline.views import entity_label_sql
 
-from .event_page import first, rows
+from .page_queries import first, rows
 from .passages import highlight
 
 # The page that shows a row of each table: an entity table's own rows, else the

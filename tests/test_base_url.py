@@ -4,7 +4,7 @@ antitrafficking_site/event_page.py used datasette.absolute_url(request, ...), wh
 on the request's Host header, for the URLs of the page's JSON-LD; the page is
 cached (default_cache_ttl) without `Vary: Host`, so one request with a forged
 Host could put another site's URLs in every visitor's copy. Now they start
-with metadata.yml's `plugins: event_page: site_url:` (read from $SITE_URL), or
+with metadata.yml's `plugins: site_origin: site_url:` (read from $SITE_URL), or
 are root-relative when none is set.
 """
 
@@ -27,8 +27,8 @@ def site(db, site_url=None, **setting_overrides):
     """The site as `make serve` configures it, with `site_url` in place of metadata.yml's, if given."""
     config = metadata()
     if site_url is not None:
-        config["plugins"]["event_page"] = {"site_url": site_url}
-    return Datasette(immutables=[str(db)], metadata=config, 
+        config["plugins"]["site_origin"] = {"site_url": site_url}
+    return Datasette(immutables=[str(db)], metadata=config,
                      template_dir=str(ROOT / "templates"), settings={**settings(), **setting_overrides})
 
 
@@ -98,3 +98,25 @@ async def test_the_site_url_carries_the_base_url_prefix(built_db):
 async def test_a_site_url_that_is_not_an_origin_stops_the_server(built_db, value):
     with pytest.raises(click.ClickException, match="is not an origin"):
         await site(built_db, value).invoke_startup()
+
+
+# ---- what Datasette and the other plugins build from the request (site_origin.py) ----
+
+async def test_with_a_site_url_a_forged_host_reaches_no_absolute_url(built_db):
+    ds = site(built_db, ORIGIN)
+    forged = {"host": FORGED}
+    feed = await ds.client.get("/antitrafficking/new_events.atom", headers=forged)
+    table = await ds.client.get("/antitrafficking/events.json?_size=1", headers=forged)
+    manifest = await ds.client.get("/antitrafficking/participant_names/-/reconcile", headers=forged)
+    for response in (feed, table, manifest):
+        assert response.status_code == 200
+        assert FORGED not in response.text + str(response.headers)
+    assert f"{ORIGIN}/antitrafficking/new_events.atom" in feed.text
+    assert table.json()["next_url"].startswith(f"{ORIGIN}/")
+
+
+async def test_without_a_site_url_every_response_varies_on_host(built_db):
+    ds = site(built_db)
+    for path in ("/", "/antitrafficking/events", "/antitrafficking/new_events.atom", "/sitemap.xml"):
+        response = await ds.client.get(path)
+        assert "host" in [v.strip().lower() for v in response.headers.get("vary", "").split(",")], path

@@ -43,7 +43,7 @@ def public_site(built_db):
     from datasette.app import Datasette
 
     configured = metadata()
-    configured["plugins"]["event_page"]["site_url"] = ORIGIN
+    configured["plugins"]["site_origin"]["site_url"] = ORIGIN
     return Datasette(immutables=[str(built_db)], metadata=configured,
                      template_dir=str(ROOT / "templates"), settings=settings())
 

@@ -38,7 +38,7 @@ def served_site(db, site_url=None):
     (--static data:data) and, if given, a configured public origin."""
     config = metadata()
     if site_url is not None:
-        config["plugins"]["event_page"] = {"site_url": site_url}
+        config["plugins"]["site_origin"] = {"site_url": site_url}
     return Datasette(immutables=[str(db)], metadata=config, template_dir=str(ROOT / "templates"),
                      static_mounts=[("data", str(DATA))], settings=settings())
 

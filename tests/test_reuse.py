@@ -237,7 +237,7 @@ async def test_without_site_url_the_sitemap_takes_the_host_header(built_db, monk
     site = site_for(built_db)
     urls = await sitemap_urls(site, headers={"host": "forged.example"})
     assert all(urlsplit(url).netloc == "forged.example" for url in urls)
-    # ... so no cache may hand them to another Host (antitrafficking_site/host_vary.py)
+    # ... so no cache may hand them to another Host (antitrafficking_site/site_origin.py)
     for path in ("/sitemap.xml", "/robots.txt"):
         response = await site.client.get(path, headers={"host": "forged.example"})
         assert "host" in [v.strip().lower() for v in response.headers.get("vary", "").split(",")], path
