@@ -27,6 +27,10 @@ COPY releases releases
 COPY antitrafficking.db ./
 RUN datasette inspect antitrafficking.db --inspect-file inspect.json
 
+# The server needs to write nothing: it runs as a user that owns no file here.
+RUN useradd --no-create-home --uid 10001 site
+USER site
+
 # Platforms such as Cloud Run set PORT; datasette_args.py reads it.
 ENV PORT=8001
 EXPOSE 8001

@@ -16,7 +16,7 @@ malformed value is a 500 whose traceback goes to the server's log (a fuzz of
   64-bit integers in col__gt/gte/lt/lte, _next on a view (an offset),
   _col/_nocol leaving out the sort column, the CSV of a database page
   without a query, or its JSON as an array, and more facets than
-  `plugins: hardening: max_facets` (Datasette runs each one in turn).
+  `plugins: sql_limits: max_facets` (Datasette runs each one in turn).
 * handle_exception -- the errors that are the request's fault but cannot be
   known before Datasette runs it answer 400 with Datasette's error page and
   nothing in the log:

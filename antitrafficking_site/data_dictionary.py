@@ -18,6 +18,7 @@ An empty description is left out, so that no page shows "None" or a blank.
 import contextvars
 import functools
 import os
+import weakref
 import sqlite3
 
 from datasette import hookimpl
@@ -63,12 +64,15 @@ def without_columns(described):
     return {table: {k: v for k, v in entry.items() if k != "columns"} for table, entry in described.items()}
 
 
+_described = weakref.WeakKeyDictionary()  # immutable Database -> its descriptions
+
+
 def described_once(db):
     """An immutable database's descriptions, read at the first lookup: it cannot
     change while served (after a swap, the server keeps answering from the old file)."""
-    if "_data_dictionary" not in db.__dict__:
-        db._data_dictionary = described_now(db)
-    return db._data_dictionary
+    if db not in _described:
+        _described[db] = described_now(db)
+    return _described[db]
 
 
 def described_now(db):

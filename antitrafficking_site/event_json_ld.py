@@ -18,10 +18,16 @@ EVENT_STATUS = {
 # Which Event property a role fills. Organisers organise; a supporter ("with the
 # support of") sponsors; speakers and trainers present (schema.org: "a performer at
 # the event, for example a presenter"). Someone only quoted is not said to have been
-# there: no property. Every other role is someone present: an attendee.
+# there: no property. Every other role is someone present: an attendee. Every
+# role of the data package is listed (tests/test_event_json_ld.py), so that a new
+# one is decided here rather than taken for an attendee unseen.
 ROLE_PROPERTY = {"organizer": "organizer", "co-organizer": "organizer", "supporter": "sponsor",
-                 "speaker": "performer", "trainer": "performer", "quoted": None}
-DOCUMENT_TYPES = {"report": "Report", "study": "Report", "law": "Legislation"}
+                 "speaker": "performer", "trainer": "performer", "quoted": None,
+                 **{role: "attendee" for role in ("host", "chair", "opened", "trainee", "participant", "visitor",
+                                                  "accompanied", "met")}}
+# A document kind's schema.org type; plans and the rest are CreativeWorks.
+DOCUMENT_TYPES = {"report": "Report", "study": "Report", "law": "Legislation",
+                  "plan": "CreativeWork", "draft plan": "CreativeWork", "other": "CreativeWork"}
 
 
 def wikidata_url(wikidata_id):

@@ -20,7 +20,7 @@ looping one stalled every page. This plugin, on documented hooks only:
   replaced by a 400 before anything is sent) or, streamed (CSV), than
   max_stream_mb (cut, with a line saying so). Files (the database download,
   blobs: application/octet-stream) are bounded by their size instead.
-  The first bound is hardening.result_budget, which refuses a query whose
+  The first bound is result_budget.py, which refuses a query whose
   rows would take more than max_result_bytes in the output; this one is the
   last line, for what the rows become on the page.
 * startup -- the settings are checked (max_concurrent below num_sql_threads).
@@ -70,7 +70,7 @@ DEFAULTS = {
     # Retry-After of a 503 (seconds).
     "retry_after_s": 2,
     # Largest body of a response sent in one message: JSON and HTML pages.
-    # Above hardening's max_result_bytes (32 MB) plus the page around it.
+    # Above sql_limits' max_result_bytes (32 MB) plus the page around it.
     "max_body_mb": 40,
     # Largest streamed body (CSV with _stream); None: max_csv_mb + 1.
     "max_stream_mb": None,
@@ -250,7 +250,7 @@ def bounded_send(send, max_body, max_stream, as_json):
 
 @hookimpl(tryfirst=True)
 def asgi_wrapper(datasette):
-    # tryfirst: the innermost wrapper, so the others (hardening's bad-parameter
+    # tryfirst: the innermost wrapper, so the others (bad_requests' bad-parameter
     # answers and headers) see its answers and no refused request takes a slot.
     def wrap(app):
         async def fair(scope, receive, send):

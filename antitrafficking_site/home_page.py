@@ -13,12 +13,14 @@ The canned questions' own pages are query_page.py's.
 """
 
 import json
+import weakref
 
 from datasette import hookimpl
 from datasette.utils import format_bytes
 
 from .page_queries import STATUSES_SQL, safe_json
 from .id_links import ENTITY_TABLES
+from .site_origin import Links
 
 MAX_TOP_EVENTS = 50  # the newest top-level events on the home page, with all their sub-events
 MAX_MAP_MARKERS = 1000
@@ -78,9 +80,10 @@ def home_vars(datasette, request):
         tables = await table_names(db)
         return {"home": {
             "database": db.name,
-            "counts": await counts(db, tables),
+            "links": Links(datasette, db.name),  # row URLs with their keys tilde-encoded
+            "counts": await counts(datasette, db, tables),
             "events": await event_tree(db),
-            "top_events": (await db.execute(TOP_EVENTS_COUNT_SQL)).rows[0][0],
+            "top_events": await top_events_count(datasette, db),
             "max_top_events": MAX_TOP_EVENTS,
             # For a <script>: safe_json escapes "<", so no value closes it.
             "map_markers": safe_json(await map_markers(datasette, db, tables)),
@@ -107,12 +110,43 @@ async def rows(db, sql, params):
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
-async def counts(db, tables):
-    """[(number, what)] of the entity tables: what a reader counts, not the dictionary's rows."""
+# Datasette -> {database name: {key: number}}: an immutable database's counts, once per process.
+_counted = weakref.WeakKeyDictionary()
+
+
+def counted(datasette, db):
+    """The cache of `db`'s counts: kept for an immutable database (it cannot change
+    while served), a fresh one on every request for a mutable one."""
+    if db.is_mutable:
+        return {}
+    return _counted.setdefault(datasette, {}).setdefault(db.name, {})
+
+
+async def counts(datasette, db, tables):
+    """[(number, what)] of the entity tables: what a reader counts, not the dictionary's rows.
+
+    An immutable database's counts are Datasette's when it has them (the
+    --inspect-file's, as `make serve` gives one, or those its own pages counted),
+    and otherwise counted here once per process, not on every home page request."""
     present = [table for table in COUNTS if table in tables]
-    sql = "select " + ", ".join(f'(select count(*) from "{table}")' for table in present)
-    numbers = (await db.execute(sql)).rows[0]
-    return [(number, COUNTS[table][number != 1], table) for number, table in zip(numbers, present)]
+    cache = counted(datasette, db)
+    if not db.is_mutable:
+        known = db.cached_table_counts or {}  # from the inspect file, or Datasette's own counts
+        cache.update({table: known[table] for table in present
+                      if table not in cache and isinstance(known.get(table), int)})
+    missing = [table for table in present if table not in cache]
+    if missing:
+        sql = "select " + ", ".join(f'(select count(*) from "{table}")' for table in missing)
+        cache.update(zip(missing, (await db.execute(sql)).rows[0]))
+    return [(cache[table], COUNTS[table][cache[table] != 1], table) for table in present]
+
+
+async def top_events_count(datasette, db):
+    """How many top-level events there are (the home page lists the newest MAX_TOP_EVENTS)."""
+    cache = counted(datasette, db)
+    if " top events" not in cache:
+        cache[" top events"] = (await db.execute(TOP_EVENTS_COUNT_SQL)).rows[0][0]
+    return cache[" top events"]
 
 
 async def event_tree(db):
@@ -143,9 +177,10 @@ def nest(events):
 async def map_markers(datasette, db, tables):
     if "events_on_map" not in tables:
         return []
+    links = Links(datasette, db.name)
     return [{"latitude": row["latitude"], "longitude": row["longitude"],
              "label": f"{row['event_name']} ({row['start_date']}), {row['location_name']}",
-             "url": datasette.urls.row(db.name, "events", row["event_id"])}
+             "url": links.row("events", row["event_id"])}
             for row in await rows(db, MAP_SQL, {"limit": MAX_MAP_MARKERS})]
 
 

@@ -12,44 +12,73 @@ from .actor_page import names_by_row
 from .entity_citations import cite_page, entity_mentions, mentioned_in, names_over_time
 from .page_queries import PLACE_CHAIN_SQL, allowed_values, first, ids_json, rank, row_id, rows
 
+# Each list of the page holds at most LIST_LIMIT rows (a country has every
+# place, event and actor below it), with how many there are in all and where
+# the rest can be browsed; the map and the JSON-LD show the same rows.
+LIST_LIMIT = 100
+
 PLACE_SQL = """
     select locations.*, operator.name as operator_name, operator.kind as operator_kind
     from locations left join participants as operator on operator.id = locations.operator_id
     where locations.id = :id
 """
 # The place and every place below it, each step down through the parent_id index.
-PLACE_TREE_SQL = """
-    with recursive tree as (
-      select locations.*, 0 as depth from locations where locations.id = :id
+SUBTREE_CTE = """
+    with recursive tree(id) as (
+      select :id
       union all
-      select locations.*, tree.depth + 1 from tree join locations on locations.parent_id = tree.id
+      select locations.id from tree cross join locations on locations.parent_id = tree.id
     )
-    select tree.*, operator.name as operator_name
-    from tree left join participants as operator on operator.id = tree.operator_id
-    order by tree.depth, tree.name, tree.id
 """
-EVENTS_SQL = """
+# The place and the nearest places below it, for the map: breadth first, and the
+# recursion stops at :limit rows (ORDER BY and LIMIT in the recursive CTE).
+NEAREST_SQL = """
+    with recursive tree(id, depth) as (
+      select :id, 0
+      union all
+      select locations.id, tree.depth + 1 from tree cross join locations on locations.parent_id = tree.id
+      order by 2 limit :limit
+    )
+    select locations.id, locations.name, locations.latitude, locations.longitude
+    from tree cross join locations on locations.id = tree.id
+    order by tree.depth, locations.name, locations.id
+"""
+BELOW_SQL = """
+    select locations.*, operator.name as operator_name
+    from locations left join participants as operator on operator.id = locations.operator_id
+    where locations.parent_id = :id
+    order by locations.name, locations.id limit :limit
+"""
+# How many rows each list has in all, through the same indexes (the CTE is read once).
+COUNTS_SQL = SUBTREE_CTE + """
+    select (select count(*) from tree) - 1 as places,
+      (select count(*) from locations where parent_id = :id) as below,
+      (select count(*) from tree cross join event_locations on event_locations.location_id = tree.id) as events,
+      (select count(*) from tree cross join participants on participants.based_in_id = tree.id) as based,
+      (select count(*) from source_datelines where location_id = :id) as datelines
+"""
+EVENTS_SQL = SUBTREE_CTE + """
     select event_locations.event_id, event_locations.location_id, event_locations.role, event_locations.note,
       events.name as event_name, events.start_date, events.end_date, events.parent_id as event_parent_id,
       locations.name as location_name
-    from json_each(:ids) as wanted
-    cross join event_locations on event_locations.location_id = wanted.value
+    from tree
+    cross join event_locations on event_locations.location_id = tree.id
     cross join events on events.id = event_locations.event_id
     cross join locations on locations.id = event_locations.location_id
-    order by events.start_date, events.id, event_locations.role
+    order by events.start_date, events.id, event_locations.role limit :limit
 """
-BASED_SQL = """
+BASED_SQL = SUBTREE_CTE + """
     select participants.id, participants.name, participants.kind, participants.based_in_id,
       locations.name as based_in_name
-    from json_each(:ids) as wanted
-    cross join participants on participants.based_in_id = wanted.value
+    from tree
+    cross join participants on participants.based_in_id = tree.id
     cross join locations on locations.id = participants.based_in_id
-    order by participants.name
+    order by participants.name, participants.id limit :limit
 """
 DATELINES_SQL = """
     select sources.id, sources.title, sources.published_date, source_datelines.position
     from source_datelines cross join sources on sources.id = source_datelines.source_id
-    where source_datelines.location_id = :id order by sources.published_date, sources.id
+    where source_datelines.location_id = :id order by sources.published_date, sources.id limit :limit
 """
 GEONAMES_URL = "https://www.geonames.org/{}"
 
@@ -58,41 +87,50 @@ async def gather_place(db, location_id, links):
     place = await first(db, PLACE_SQL, {"id": location_id})
     if place is None:
         return None
-    tree = await rows(db, PLACE_TREE_SQL, {"id": location_id})
-    ids = [node["id"] for node in tree]
+    bounded = {"id": location_id, "limit": LIST_LIMIT}
     chain = await rows(db, PLACE_CHAIN_SQL, {"location_id": location_id})
     roles = await allowed_values(db, "event_locations", "role")
-    events = await rows(db, EVENTS_SQL, {"ids": ids_json(ids)})
+    events = await rows(db, EVENTS_SQL, bounded)
     events.sort(key=lambda row: (row["start_date"], row["event_id"], rank(roles, row["role"])))
+    # The place itself and LIST_LIMIT places below it.
+    nearest = await rows(db, NEAREST_SQL, {"id": location_id, "limit": LIST_LIMIT + 1})
     page = {
         "place": place,
         "title": place["name"],
         "chain": chain,
         "above": chain[1:],
-        "below": [node for node in tree if node["parent_id"] == location_id],
-        "tree": tree,
+        "below": await rows(db, BELOW_SQL, bounded),
         "events": events,
-        "based": await rows(db, BASED_SQL, {"ids": ids_json(ids)}),
-        "datelines": await rows(db, DATELINES_SQL, {"id": location_id}),
+        "based": await rows(db, BASED_SQL, bounded),
+        "datelines": await rows(db, DATELINES_SQL, bounded),
         "mentions": await entity_mentions(db, "locations", location_id),
         "names": await names_by_row(db, "locations", [row["id"] for row in chain]),
         "geonames_url": GEONAMES_URL.format(place["geonames_id"]) if place["geonames_id"] else None,
-        "map_markers": map_markers(tree, links),
+        "map_markers": map_markers(nearest, links),
+        "mapped_places": len(nearest) - 1,
+        "limit": LIST_LIMIT,
+        "counts": await first(db, COUNTS_SQL, {"id": location_id}),
+        # Where the rest of each list can be browsed.
+        "all_urls": {
+            "below": links.table("locations", parent_id=location_id),
+            "activity": links.query("place_activity", location_id=location_id),
+            "datelines": links.table("source_datelines", location_id=location_id),
+        },
     }
     await cite_place(db, page)
     return page
 
 
-def map_markers(tree, links):
+def map_markers(places, links):
     """The place and the places below it that have coordinates, each linked to its page."""
     return [{"latitude": node["latitude"], "longitude": node["longitude"], "label": node["name"],
              "url": links.row("locations", node["id"])}
-            for node in tree if node["latitude"] is not None and node["longitude"] is not None]
+            for node in places if node["latitude"] is not None and node["longitude"] is not None]
 
 
 async def cite_place(db, page):
     location_id = page["place"]["id"]
-    keys = [("locations", node["id"]) for node in page["tree"] + page["chain"]]
+    keys = [("locations", node["id"]) for node in page["chain"] + page["below"]]
     keys += [("event_locations", event_location_id(row)) for row in page["events"]]
     keys += [("participants", row["id"]) for row in page["based"]]
     keys += [("source_datelines", row_id(row["id"], location_id)) for row in page["datelines"]]

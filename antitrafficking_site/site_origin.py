@@ -18,7 +18,7 @@ cache hands one host's URLs to another.
 """
 
 import weakref
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import click
 from datasette import hookimpl
@@ -71,9 +71,17 @@ class Links:
         self.table_paths = {}
 
     def row(self, table, key):
+        return f"{self.table(table)}/{tilde_encode(key)}"
+
+    def table(self, table, **filters):
+        """A table's page, filtered by `filters` (column=value): where a bounded list's rest is browsed."""
         if table not in self.table_paths:
             self.table_paths[table] = self.datasette.urls.table(self.database, table)
-        return f"{self.table_paths[table]}/{tilde_encode(key)}"
+        return self.table_paths[table] + (f"?{urlencode(filters)}" if filters else "")
+
+    def query(self, name, **params):
+        """A canned query's page with its parameters."""
+        return self.datasette.urls.query(self.database, name) + (f"?{urlencode(params)}" if params else "")
 
     def absolute_row(self, table, row_id):
         return self.origin + self.row(table, row_id)

@@ -17,7 +17,7 @@ messages of call_budget and result_budget. Every limit can be changed in
 metadata.yml:
 
     plugins:
-      hardening:
+      sql_limits:
         max_sql_bytes: 200000
 
 except the length limit of a database build.py made: that is the data
@@ -62,8 +62,8 @@ DEFAULTS = {
 }
 
 def settings(datasette):
-    """DEFAULTS updated from metadata.yml's `plugins: hardening:`."""
-    return plugin_settings(datasette, "hardening", DEFAULTS)
+    """DEFAULTS updated from metadata.yml's `plugins: sql_limits:`."""
+    return plugin_settings(datasette, "sql_limits", DEFAULTS)
 
 
 def recorded_value_limit(conn):

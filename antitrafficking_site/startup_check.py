@@ -66,7 +66,7 @@ def check_table(conn, table, max_value_bytes, inspected):
     for column, size in zip(columns, sizes):
         if size is not None and size > max_value_bytes:
             return (f"holds a value of {size:,} bytes in {table}.{column}, more than the {max_value_bytes:,} "
-                    "a query may read (its x-maxValueBytes, or metadata.yml's plugins: hardening: max_value_bytes "
+                    "a query may read (its x-maxValueBytes, or metadata.yml's plugins: sql_limits: max_value_bytes "
                     "for a database that records none)")
     return None
 

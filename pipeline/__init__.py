@@ -10,7 +10,8 @@ Modules, in the order a build uses them:
   sql_checks the same checks as SQL over the staged text: which rows Python must look at
   evidence verbatim checks of passages against their source texts
   row_errors a file's errors, reported in line order
-  ingest   the validating load: staged checks step by step, then whole-table checks in SQL
+  ingest   the validating load: staged checks step by step
+  table_checks  the checks that need whole tables, in SQL, once every table is in
   loader   creates the SQLite tables, indexes, full-text search and views
   views    the views that save users joins
   atomic   writes the database to a temporary file and swaps it in

@@ -168,7 +168,7 @@ def record_build(db, package, files):
             json.dumps(package.raw, sort_keys=True).encode()).hexdigest()},
         {"key": "sqlite_utils_version", "value": importlib.metadata.version("sqlite-utils")},
         # x-maxValueBytes: every value was checked against it; the server reads it
-        # here as its length limit for this database (plugins/hardening.py).
+        # here as its length limit for this database (antitrafficking_site/sql_limits.py).
         {"key": "max_value_bytes", "value": str(package.max_value_bytes)},
     ])
     db["_build_files"].create({"path": str, "sha256": str, "bytes": int, "rows": int}, pk="path", strict=True)

@@ -7,7 +7,7 @@ Besides Frictionless Table Schema, the package uses a few custom properties
 
   package "x-maxValueBytes": N      the longest value (UTF-8 bytes) a CSV cell or source text may have:
                                     the build refuses longer ones and records N in _build, where
-                                    the server reads it as its SQLITE_LIMIT_LENGTH (plugins/hardening.py)
+                                    the server reads it as its SQLITE_LIMIT_LENGTH (antitrafficking_site/sql_limits.py)
   resource "x-sourced": true        every row needs at least one row in mentions
   resource "x-rowReference"         {"table": col, "row": col}: the pair names a row of a sourced table
   resource "x-derivedFields"        columns the build adds (sources.text, read from the file at "x-readFrom")

@@ -14,6 +14,8 @@ from html import unescape
 import pytest
 from datasette.app import Datasette
 
+from antitrafficking_site.home_page import MAX_TOP_EVENTS
+from antitrafficking_site.query_pickers import MAX_CHOICES
 from antitrafficking_site.search_results import snippet_parts
 from antitrafficking_site.id_links import Schema
 from conftest import DATA, ROOT, metadata, settings, site_for
@@ -77,17 +79,37 @@ async def test_home_page_says_what_the_dataset_is_and_counts_its_entities_only(s
     assert "hidden table" not in page and " rows in " not in page
 
 
-async def test_home_page_lists_every_event_top_level_newest_first(site, built_db):
+def home_page_events(db):
+    """The home page's rule: the MAX_TOP_EVENTS newest top-level events (by start date,
+    end date, then id), each with every event below it. (tops shown, all tops, events shown)"""
+    tops = [row["id"] for row in query(db, "select id from events where parent_id is null "
+                                           "order by start_date desc, end_date desc, id")]
+    children = {}
+    for row in query(db, "select id, parent_id from events where parent_id is not null"):
+        children.setdefault(row["parent_id"], []).append(row["id"])
+    shown, waiting = set(), list(tops[:MAX_TOP_EVENTS])
+    while waiting:
+        event_id = waiting.pop()
+        shown.add(event_id)
+        waiting.extend(children.get(event_id, []))
+    return tops[:MAX_TOP_EVENTS], tops, shown
+
+
+async def test_home_page_lists_the_newest_top_level_events_with_their_sub_events(site, built_db):
     page = await html(site, "/")
     section = page.split('id="events"', 1)[1].split("</section>", 1)[0]
-    tops = [row["id"] for row in query(built_db, "select id from events where parent_id is null "
-                                                 "order by start_date desc, end_date desc, id")]
-    positions = [section.index(f'href="/{DB}/events/{event_id}"') for event_id in tops]
+    shown_tops, tops, shown = home_page_events(built_db)
+    positions = [section.index(f'href="/{DB}/events/{event_id}"') for event_id in shown_tops]
     assert positions == sorted(positions)
     for row in query(built_db, "select id, parent_id from events"):
+        if row["id"] not in shown:  # below a top-level event past the MAX_TOP_EVENTS newest
+            assert f'href="/{DB}/events/{row["id"]}"' not in section, row["id"]
+            continue
         assert f'href="/{DB}/events/{row["id"]}"' in section, row["id"]
         if row["parent_id"]:  # below its parent
             assert section.index(f'/events/{row["id"]}"') > section.index(f'/events/{row["parent_id"]}"')
+    # Past the cap, the page says so and links to every event.
+    assert (f"The {MAX_TOP_EVENTS} newest of {len(tops):,}" in section) == (len(tops) > MAX_TOP_EVENTS)
 
 
 async def test_home_page_has_search_map_questions_downloads_and_citation(site, built_db):
@@ -103,10 +125,15 @@ async def test_home_page_has_search_map_questions_downloads_and_citation(site, b
     assert 'id="how-to-cite"' in page
 
 
-async def test_every_link_on_the_home_page_answers(site):
+async def test_every_link_on_the_home_page_answers(site, built_db):
     page = await html(site, "/")
     local = sorted({href for href in links(page) if href.startswith("/") and not href.startswith("//")})
-    assert len(local) > 20
+    # At least the events shown, the canned questions and the downloads (none is left out).
+    expected = ({f"/{DB}/events/{event_id}" for event_id in home_page_events(built_db)[2]}
+                | {f"/{DB}/{name}" for name in metadata()["databases"][DB]["queries"]}
+                | {f"/data/{row['path']}" for row in query(built_db, "select path from _build_files where path like '%.csv'")}
+                | {"/data/datapackage.json", f"/{DB}.db"})
+    assert expected <= set(local), sorted(expected - set(local))[:10]
     for href in local:
         response = await site.client.get(href)
         assert response.status_code == 200, href
@@ -224,9 +251,13 @@ async def test_canned_query_hides_its_sql_and_is_titled_by_its_title(site, name,
 async def test_a_parameter_with_few_values_is_a_picker(site, built_db):
     page = await html(site, f"/{DB}/event_roles")
     picker = re.search(r'<select id="qp\d+" name="event_id">(.*?)</select>', page, re.S)
-    assert picker, "event_id should be a <select>"
-    offered = set(re.findall(r'<option value="([^"]+)"', picker.group(1)))
-    assert offered == {row["id"] for row in query(built_db, "select id from events")}
+    events = {row["id"] for row in query(built_db, "select id from events")}
+    if len(events) <= MAX_CHOICES:  # every event, by name
+        assert picker, "event_id should be a <select>"
+        offered = set(re.findall(r'<option value="([^"]+)"', picker.group(1)))
+        assert offered == events
+    else:  # too many to list: a text box
+        assert not picker and re.search(r'<input type="text" id="qp\d+" name="event_id"', page)
     page = await html(site, f"/{DB}/row_evidence")
     picker = re.search(r'<select id="qp\d+" name="table_name">(.*?)</select>', page, re.S)
     assert set(re.findall(r'<option value="([^"]+)"', picker.group(1))) == {
@@ -235,6 +266,18 @@ async def test_a_parameter_with_few_values_is_a_picker(site, built_db):
     page = await html(site, f"/{DB}/row_evidence", table_name="participants", row_id="iom")
     assert '<option value="participants" selected>' in page
     assert re.search(r'<input type="text" id="qp\d+" name="row_id" value="iom">', page)
+
+
+async def test_a_value_that_is_not_a_choice_is_shown_as_the_one_the_query_ran_with(site, built_db):
+    """Not "(left empty)" while the results are those of another value."""
+    page = await html(site, f"/{DB}/row_evidence", table_name="no<such>table", row_id="iom")
+    picker = re.search(r'<select id="qp\d+" name="table_name">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)" selected>', picker) == ["no&lt;such&gt;table"]
+    assert "<such>" not in picker  # escaped
+    assert '<option value="">(left empty)</option>' in picker  # not selected
+    page = await html(site, f"/{DB}/row_evidence", table_name="", row_id="iom")
+    picker = re.search(r'<select id="qp\d+" name="table_name">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)" selected>', picker) == [""]
 
 
 async def test_ids_in_canned_query_results_link_to_their_pages(site, built_db):

@@ -272,3 +272,8 @@ def test_another_database_or_host_in_the_image_is_found(package):
 def test_an_old_debian_base_is_found(package):
     dockerfile = drifted(package["dockerfile"], "slim-bookworm", "slim-bullseye")
     assert base_sqlite(dockerfile) < sqlite_needed(package["db"])
+
+
+def test_the_image_serves_as_a_user_that_is_not_root(package):
+    users = [rest for keyword, rest in instructions(package["dockerfile"]) if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0")
