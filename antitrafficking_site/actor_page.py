@@ -32,13 +32,18 @@ POSTS_IN_IT_SQL = """
     where memberships.organization_id = :id
     order by memberships.start_date, memberships.title
 """
+# The participations on the page are the first LIST_LIMIT (an office can take part in
+# thousands of events), with how many there are and where to browse them all.
+LIST_LIMIT = 100
+
 PARTICIPATIONS_SQL = """
     select participations.*, organization.name as title_organization_name
     from participations
     left join participants as organization on organization.id = participations.title_organization_id
     where participations.participant_id = :id
-    order by participations.start_date, participations.event_id, participations.role
+    order by participations.start_date, participations.event_id, participations.role limit :limit
 """
+PARTICIPATIONS_COUNT_SQL = "select count(*) as n from event_participants where participant_id = :id"
 QUOTES_SQL = """
     select quotes.*, events.name as event_name, events.start_date
     from quotes left join events on events.id = quotes.event_id
@@ -57,7 +62,7 @@ async def gather_actor(db, actor_id, links):
     actor = await first(db, ACTOR_SQL, {"id": actor_id})
     if actor is None:
         return None
-    participations = await rows(db, PARTICIPATIONS_SQL, {"id": actor_id})
+    participations = await rows(db, PARTICIPATIONS_SQL, {"id": actor_id, "limit": LIST_LIMIT})
     memberships = await rows(db, MEMBERSHIPS_SQL, {"id": actor_id})
     page = {
         "actor": actor,
@@ -67,6 +72,9 @@ async def gather_actor(db, actor_id, links):
         "memberships": memberships,
         "posts_in_it": await rows(db, POSTS_IN_IT_SQL, {"id": actor_id}),
         "participations": participations,
+        "participations_count": (await first(db, PARTICIPATIONS_COUNT_SQL, {"id": actor_id}))["n"],
+        "all_participations_url": links.table("participations", participant_id=actor_id),
+        "limit": LIST_LIMIT,
         "quotes": await rows(db, QUOTES_SQL, {"id": actor_id}),
         "operates": await rows(db, OPERATED_SQL, {"id": actor_id}),
         "authored": await rows(db, AUTHORED_SQL, {"id": actor_id}),

@@ -12,15 +12,16 @@ The page's URL starts with the configured public origin (metadata.yml's
 the request's Host header: pages are cached, and a forged Host would put
 another site's address in everyone's copy. Without one it is root-relative.
 
-The digest is computed once per immutable database, in a thread started at
-startup (reading an 800 MB file takes seconds, and must not hold the event
-loop or a request). Datasette's own db.hash would trust an --inspect-file's
-recorded hash, which can be stale; this reads the file the server has open.
+The digest is computed once per immutable database at startup, before the
+server answers its first page (off the event loop: reading the 470 MB
+benchmark database takes about a second, as startup_check's quick_check
+does), so no page, cached for minutes, goes out without it. Datasette's own
+db.hash would trust an --inspect-file's recorded hash, which can be stale;
+this reads the file the server serves.
 """
 
 import asyncio
 import hashlib
-import threading
 import weakref
 
 from datasette import hookimpl
@@ -30,7 +31,7 @@ from .site_origin import site_url
 VERSION_SQL = "select value from _build where key = 'package_version'"
 HAS_BUILD_SQL = "select 1 from sqlite_master where type = 'table' and name = '_build'"
 
-# Datasette -> {database name: FileDigest}
+# Datasette -> {database name: the file's SHA-256}
 _digests = weakref.WeakKeyDictionary()
 # Datasette -> {database name: {key: value}} of each immutable database's _build
 _builds = weakref.WeakKeyDictionary()
@@ -44,47 +45,19 @@ def file_sha256(path, chunk_bytes=1 << 20):
     return digest.hexdigest()
 
 
-class FileDigest:
-    """A file's SHA-256, computed in its own thread from construction on.
-
-    A thread and an Event, not an asyncio task: the result is awaited from
-    whatever event loop serves the request (tests run one loop per test)."""
-
-    def __init__(self, path):
-        self.path, self.value, self.error = path, None, None
-        self.done = threading.Event()
-        threading.Thread(target=self._compute, name=f"sha256 {path}", daemon=True).start()
-
-    def _compute(self):
-        try:
-            self.value = file_sha256(self.path)
-        except OSError as error:
-            self.error = error
-        finally:
-            self.done.set()
-
-    async def get(self):
-        if not self.done.is_set():
-            await asyncio.get_running_loop().run_in_executor(None, self.done.wait)
-        return self.value
-
-
 def citable(db):
     return not db.is_mutable and not db.is_memory and bool(db.path)
 
 
-def digest_of(datasette, db):
-    digests = _digests.setdefault(datasette, {})
-    if db.name not in digests:
-        digests[db.name] = FileDigest(db.path)
-    return digests[db.name]
-
-
 @hookimpl
 def startup(datasette):
-    for db in datasette.databases.values():
-        if citable(db):
-            digest_of(datasette, db)  # starts its thread
+    async def compute_digests():
+        loop = asyncio.get_running_loop()
+        digests = _digests.setdefault(datasette, {})
+        for db in list(datasette.databases.values()):
+            if citable(db) and db.name not in digests:
+                digests[db.name] = await loop.run_in_executor(None, file_sha256, db.path)
+    return compute_digests
 
 
 async def build_info(datasette, db):
@@ -113,7 +86,7 @@ def extra_template_vars(datasette, database, request):
             "title": datasette.metadata("title"),
             "version": build.get("package_version"),
             "database": db.name if db else None,
-            "sha256": await digest_of(datasette, db).get() if db else None,
+            "sha256": _digests.get(datasette, {}).get(db.name) if db else None,
             "url": site_url(datasette) + path,
             "license": datasette.metadata("license"),
             "license_url": datasette.metadata("license_url"),

@@ -8,6 +8,8 @@ postal address, document_ld() types a document (event_json_ld.DOCUMENT_TYPES). A
 `links` (event_page.Links: the configured site_url, never the Host header).
 """
 
+import json
+
 from .event_json_ld import agent, document_ld, one_or_list, place_ld, wikidata_url
 
 CONTEXT = "https://schema.org"
@@ -23,7 +25,15 @@ def event_summary(event, links):
 
 
 def unique(items):
-    return [item for position, item in enumerate(items) if item not in items[:position]]
+    """The items (strings or JSON-LD dicts) each once, in their order: one pass, keyed by their JSON."""
+    seen = set()
+    kept = []
+    for item in items:
+        key = json.dumps(item, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def actor_json_ld(page, links):

@@ -5,8 +5,11 @@ topics, documents and series, this plugin gathers with a few indexed queries
 what templates/row-antitrafficking-<table>.html shows, the way event_page
 does for events: one module per kind of page gathers its rows and cites each
 fact (actor_page, place_page, source_page, catalogue_pages, with
-entity_citations), entity_json_ld makes the JSON-LD, and
-templates/_entity_macros.html holds the template pieces the six pages share. Links and JSON-LD URLs come from
+entity_citations), entity_json_ld makes the JSON-LD; the six templates extend
+templates/_entity_page.html (the skeleton) and share templates/_entity_macros.html
+(the pieces, the map from templates/_map.html). Each list a page shows is bounded
+(each module's LIST_LIMIT), with how many rows there are and a link to where all of
+them can be browsed; the JSON-LD and the map show the same rows. Links and JSON-LD URLs come from
 site_origin.Links (the configured site_url, never the Host header).
 """
 

@@ -118,6 +118,9 @@ def event_ld(event, status, places, participations, page, links):
     venues = [place_ld(p["chain"], page, links) for p in places if p["role"] == "venue"]
     if venues:
         data["location"] = one_or_list(venues)
+        # A venue is a place where the sources say the event was held, so people met
+        # there. Without one the sources do not say (it may have been online): no mode.
+        data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
     areas = [place_ld(p["chain"], page, links) for p in places if p["role"] == "area"]
     if areas:  # the area an event is about is not where it took place
         data["about"] = one_or_list(areas)

@@ -10,12 +10,15 @@ the places below it that have coordinates; each fact with its citations.
 
 from .actor_page import names_by_row
 from .entity_citations import cite_page, entity_mentions, mentioned_in, names_over_time
-from .page_queries import PLACE_CHAIN_SQL, allowed_values, first, ids_json, rank, row_id, rows
+from .page_queries import PLACE_CHAIN_SQL, allowed_values, first, rank, row_id, rows
 
 # Each list of the page holds at most LIST_LIMIT rows (a country has every
 # place, event and actor below it), with how many there are in all and where
-# the rest can be browsed; the map and the JSON-LD show the same rows.
-LIST_LIMIT = 100
+# the rest can be browsed; the map and the JSON-LD show the same rows. 50, not
+# the other pages' 100: the page has four such lists, each row with its
+# citations: the biggest synthetic place's page was 240 KB at 100, near the
+# 256 KB past which ?_trace=1 adds no trace (tests/test_query_plans.py reads it).
+LIST_LIMIT = 50
 
 PLACE_SQL = """
     select locations.*, operator.name as operator_name, operator.kind as operator_kind

@@ -38,8 +38,14 @@ TABLE_EXISTS_SQL = "select name from sqlite_master where type = 'table' and name
 _choices = weakref.WeakKeyDictionary()
 
 
+# A parameter is :name with name starting with a letter or an underscore, as
+# SQLite's own; not "::" (a cast elsewhere), nor ":30" in a string literal such as
+# '12:30', nor "x:y" inside a word.
+PARAMETER = re.compile(r"(?<!\w):([A-Za-z_]\w*)")
+
+
 def parameters(sql):
-    return list(dict.fromkeys(re.findall(r"(?<!:):(\w+)", sql)))
+    return list(dict.fromkeys(PARAMETER.findall(sql)))
 
 
 async def pickers(datasette, database, sql):

@@ -18,21 +18,29 @@ KINDS = {
     "sources": "Press release",
 }
 
-# snippet() in metadata.yml's search query marks each matched word [like this].
-MARKED = re.compile(r"\[([^\[\]]*)\]")
+# snippet() in metadata.yml's search query marks each matched word between
+# these two private-use characters, which no text holds: brackets would not do,
+# a source may write "[sic]". The JSON API gives the snippet with them as they are.
+START, END = "\ue000", "\ue001"
+MARKED = re.compile(f"{START}([^{START}{END}]*){END}")
 
 
 def snippet_parts(snippet):
-    """[(text, marked)] of a snippet, for the template to wrap the marked ones in <mark>."""
+    """[(text, marked)] of a snippet, for the template to wrap the marked ones in <mark>
+    (it escapes every part). A stray marker, never written by snippet(), is dropped."""
+    def plain(text):
+        return text.replace(START, "").replace(END, "")
+
+    snippet = snippet or ""
     parts, position = [], 0
-    for match in MARKED.finditer(snippet or ""):
+    for match in MARKED.finditer(snippet):
         if match.start() > position:
-            parts.append((snippet[position:match.start()], False))
+            parts.append((plain(snippet[position:match.start()]), False))
         parts.append((match.group(1), True))
         position = match.end()
-    if position < len(snippet or ""):
-        parts.append((snippet[position:], False))
-    return parts
+    if position < len(snippet):
+        parts.append((plain(snippet[position:]), False))
+    return [(text, marked) for text, marked in parts if text]
 
 
 def search_page_vars(datasette, database):

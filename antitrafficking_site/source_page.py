@@ -6,7 +6,9 @@ row: an entity's own page (event, actor, place, topic, document, series),
 or, for a statement about an entity (who took part, where, a status, a
 count, a quote, a title, a dateline), the page of the entity it is about.
 Below the text, the same rows listed by page; above it, the original address
-when known, with how it was found (url_basis).
+when known, with how it was found (url_basis). A source can support thousands
+of rows: the page marks and lists those of the first LIST_LIMIT, says how many
+there are, and links to the table page that lists them all.
 """
 
 from pipeline.schema import ROW_ID_SEPARATOR
@@ -24,6 +26,8 @@ TARGET_TABLE = "\n".join(
     [f"        when '{table}' then '{table}'" for table in OWN_PAGE_TABLES]
     + [f"        when '{table}' then 'events'" for table in EVENT_STATEMENT_TABLES + ("attendance", "quotes")]
     + ["        when 'memberships' then 'participants'", "        when 'source_datelines' then 'locations'"])
+
+LIST_LIMIT = 200
 
 SOURCE_SQL = "select * from sources where id = :id"
 # Every row the source supports, with the page that shows it and that page's
@@ -52,7 +56,9 @@ CITED_ROWS_SQL = f"""
       from mentions where mentions.source_id = :id
     ) as target
     order by target.table_name, target.row_id, target.cited_table, target.cited_row_id
+    limit :limit
 """
+CITED_ROWS_COUNT_SQL = "select count(*) as n from mentions where source_id = :id"
 DATELINES_SQL = """
     select locations.id, locations.name from source_datelines
     cross join locations on locations.id = source_datelines.location_id
@@ -72,7 +78,7 @@ async def gather_source(db, source_id, links):
     source = await first(db, SOURCE_SQL, {"id": source_id})
     if source is None:
         return None
-    cited = await rows(db, CITED_ROWS_SQL, {"id": source_id})
+    cited = await rows(db, CITED_ROWS_SQL, {"id": source_id, "limit": LIST_LIMIT})
     for row in cited:
         row["url"] = links.row(row["target_table"], row["target_id"]) if row["target_table"] else None
         row["says"] = TABLE_WORDS.get(row["cited_table"], row["cited_table"])
@@ -81,6 +87,9 @@ async def gather_source(db, source_id, links):
         "title": source["title"],
         "datelines": await rows(db, DATELINES_SQL, {"id": source_id}),
         "cited": cited,
+        "cited_count": (await first(db, CITED_ROWS_COUNT_SQL, {"id": source_id}))["n"],
+        "all_cited_url": links.table("mentions", source_id=source_id),
+        "limit": LIST_LIMIT,
         "pages": pages_supported(cited),
         "paragraphs": marked_paragraphs(source["text"] or "", cited),
         "original_url": source["url"] if (source["url"] or "").startswith(("https://", "http://")) else None,

@@ -18,6 +18,9 @@ package's; derived tables and views follow from them.
 The manifest of a version is written once: run again with the same data, it is
 left as it is; with other data, the run stops (raise the version in
 data/datapackage.json for a new release, or give --replace to rewrite it).
+With the same rows but a database of other bytes (the build changed, e.g. a new
+view, and the data did not), only the manifest's database_sha256 is rewritten,
+so that it names the file `make build` makes today; the run says so.
 """
 
 import argparse
@@ -123,7 +126,17 @@ def make_manifest(db, data, releases, date):
 
 
 def same_content(one, other):
+    """The same rows: every table's row digests equal (the database file may differ)."""
     return {t: e["row_digests"] for t, e in one["tables"].items()} == {t: e["row_digests"] for t, e in other["tables"].items()}
+
+
+def same_database(one, other):
+    return one.get("database_sha256") == other.get("database_sha256")
+
+
+def write(path, manifest):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
 
 
 def summary(manifest):
@@ -151,14 +164,23 @@ def main(argv=None):
     path = Path(args.releases) / f"{manifest['version']}.json"
     if path.exists() and not args.replace:
         written = json.loads(path.read_text())
-        if same_content(written, manifest):
+        if same_content(written, manifest) and same_database(written, manifest):
             print(f"{path}: release {manifest['version']} is already written with this data; left as it is")
+            return 0
+        if same_content(written, manifest):
+            # Same version, same rows, other bytes: the build changed (a new view, an
+            # index, another SQLite), the data did not. The manifest must name the file
+            # the build makes now, or a download could not be checked against it; its
+            # date and its changes stay those of the release.
+            print(f"{path}: release {manifest['version']}: the database's SHA-256 rewritten, "
+                  f"{written.get('database_sha256')} -> {manifest['database_sha256']}: the build changed, "
+                  f"the data did not (every row digest is the same); the rest is left as it is")
+            write(path, {**written, "database_sha256": manifest["database_sha256"]})
             return 0
         print(f"{path}: release {manifest['version']} was written with other data. Raise the version in "
               f"{args.data}/datapackage.json for a new release, or give --replace to rewrite this one.", file=sys.stderr)
         return 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    write(path, manifest)
     print(f"{path}: {summary(manifest)}")
     return 0
 

@@ -193,3 +193,22 @@ def test_hostile_input_opens_no_dialog(site, page, path):
     for link in page.locator("a[href^='javascript:']").all():
         pytest.fail(f"javascript: link rendered: {link.get_attribute('href')}")
     assert page.dialogs == []
+
+
+# The pages no other browser test opens: each fits a phone's width, without console errors.
+OTHER_PAGES = {
+    "about": ("/about", "About this dataset"),
+    "changes": ("/changes", "2.0.0"),
+    "events map": ("/antitrafficking/events_on_map", "Events on the map"),
+    "an error page": ("/antitrafficking/no_such_table", "not found"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_PAGES))
+def test_every_other_page_fits_a_phone(site, phone, name):
+    path, text = OTHER_PAGES[name]
+    phone.goto(site + path)
+    phone.wait_for_load_state("load")
+    assert text.lower() in phone.content().lower()
+    assert horizontal_overflow(phone) <= 0
+    assert [error for error in phone.errors if "404" not in error] == []

@@ -4,7 +4,9 @@ written out; the JSON-LD is read with extruct, a maintained structured-data extr
 
 import re
 import shutil
+import sqlite3
 from html import unescape
+from urllib.parse import quote_plus
 
 import extruct
 import pytest
@@ -12,6 +14,7 @@ from datasette.utils import tilde_encode
 from markupsafe import escape
 
 from conftest import site_for
+from test_base_url import own as own_site_urls, site as configured_site, urls as urls_in
 from test_site import query
 
 DB = "antitrafficking"
@@ -193,7 +196,7 @@ async def test_a_place_page_shows_the_hierarchy_the_events_below_it_and_who_is_b
         if place["wikidata_id"]:
             assert f'href="https://www.wikidata.org/wiki/{place["wikidata_id"]}"' in html
         mapped = query(path, f"select id from locations where id in ({marks}) and latitude is not null", below_ids)
-        markers = re.search(r"const places = (\[.*?\]);", html).group(1)
+        markers = re.search(r"const markers = (\[.*?\]);", html).group(1)
         assert markers.count('"latitude"') == len(mapped)
 
 
@@ -317,10 +320,103 @@ async def test_topic_and_document_json_ld_types(data):
 
 # ---- URLs ------------------------------------------------------------------------------
 
-async def test_entity_page_urls_come_from_the_configured_site_url_never_the_host(built_db):
-    site = site_for(built_db, base_url="/data/")
-    html = (await site.client.get("/antitrafficking/participants/osce", headers={"host": "evil.example"})).text
+async def test_entity_page_urls_come_from_the_configured_site_url_never_the_host(built_db, monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    origin = "https://events.example.org"
+    # A base_url prefix that is not one of the site's own mounts (/data/ serves the data package).
+    site = configured_site(built_db, origin, base_url="/explore/")
+    response = await site.client.get("/antitrafficking/participants/osce", headers={"host": "evil.example"})
+    assert response.status_code == 200
+    html = response.text
+    assert "evil.example" not in html
     ld = json_ld(html)
-    assert "evil.example" not in str(ld) + html.split('<div class="entity-page')[1]
-    assert ld["@id"] == site.urls.row(DB, "participants", "osce")
-    assert f'<a href="{site.urls.row(DB, "participants", "osce-office-in-tajikistan")}">' in html
+    own = [url for url in own_site_urls(urls_in(ld)) if "geonames.org" not in url]
+    assert len(own) > 1
+    assert all(url.startswith(f"{origin}/explore/{DB}/") for url in own), own
+    assert ld["@id"] == origin + site.urls.row(DB, "participants", "osce") == f"{origin}/explore/{DB}/participants/osce"
+    # The page's own links are root-relative, under the prefix.
+    assert f'<a href="/explore/{DB}/participants/osce-office-in-tajikistan">' in html
+
+
+# ---- bounded lists -----------------------------------------------------------------------
+
+BOUNDED = {  # table: (module, the statement rows SQL, the list's CSS class, where the rest is)
+    "participants": ("actor_page", "select participant_id as id, count(*) as n from event_participants group by 1",
+                     "participation", "/{db}/participations?participant_id={id}"),
+    "topics": ("catalogue_pages", "select topic_id as id, count(*) as n from event_topics group by 1",
+               "event-of-it", "/{db}/event_topics?topic_id={id}"),
+    "documents": ("catalogue_pages", "select document_id as id, count(*) as n from event_documents group by 1",
+                  "event-of-it", "/{db}/event_documents?document_id={id}"),
+    "series": ("catalogue_pages", "select series_id as id, count(*) as n from events where series_id is not null group by 1",
+               "event-of-it", "/{db}/events?series_id={id}&amp;_sort=series_position"),
+    "sources": ("source_page", "select source_id as id, count(*) as n from mentions group by 1",
+                "supported", "/{db}/mentions?source_id={id}"),
+}
+
+
+@pytest.fixture(scope="module")
+def longer_lists_db(fixture_db, tmp_path_factory):
+    """The fixture with one more row, so that every kind of list has one longer than one:
+    no document of the fixture is discussed at two events (a test database; the build
+    would ask for the row's source)."""
+    path = tmp_path_factory.mktemp("longer-lists") / f"{DB}.db"
+    shutil.copyfile(fixture_db, path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("insert into event_documents (event_id, document_id, role) values "
+                     "('seminar-on-victim-assistance-istaravshan-2016', 'national-action-plan-2022-2024', 'discussed')")
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("table", BOUNDED)
+async def test_a_long_list_shows_its_first_rows_how_many_there_are_and_where_the_rest_are(
+        built_db, longer_lists_db, monkeypatch, table):
+    from antitrafficking_site import actor_page, catalogue_pages, source_page
+
+    module, counted, item, rest = BOUNDED[table]
+    monkeypatch.setattr({"actor_page": actor_page, "catalogue_pages": catalogue_pages,
+                         "source_page": source_page}[module], "LIST_LIMIT", 1)
+    # Over the real data and the fixture together: a list longer than one may be in either.
+    cases = [(site_for(path), path, row) for path in (built_db, longer_lists_db)
+             for row in query(path, counted) if row["n"] > 1]
+    assert cases, f"no {table} row with more than one in the data or longer_lists_db: add one there"
+    for site, path, row in cases:
+        html = await page(site, table, row["id"])
+        note = f'<p class="more">The first 1 of {row["n"]:,}: <a href="{rest.format(db=DB, id=quote_plus(row["id"]))}">'
+        assert note in html, (table, row["id"])
+        if table != "sources":  # a source's list is of pages, several rows to a page
+            assert html.count(f'<li class="{item}">') == 1
+        ld = json_ld(html)
+        if table == "series":
+            assert isinstance(ld["subEvent"], list) and len(ld["subEvent"]) == 1
+            if query(path, "select planned_count from series where id = ?", (row["id"],))[0]["planned_count"]:
+                assert f'planned, {row["n"]} reported' in html  # the count, not the list's length
+
+
+async def test_a_long_place_page_bounds_its_lists_map_and_json_ld(data, monkeypatch):
+    from antitrafficking_site import place_page
+
+    monkeypatch.setattr(place_page, "LIST_LIMIT", 1)
+    site, path = data
+    tested = 0
+    for place in query(path, "select id from locations"):
+        tree = [row["id"] for row in query(path, """with recursive tree(id) as (select :id union all
+            select locations.id from locations join tree on locations.parent_id = tree.id) select id from tree""", place)]
+        marks = ", ".join("?" for _ in tree)
+        events = query(path, f"select count(*) as n from event_locations where location_id in ({marks})", tree)[0]["n"]
+        if len(tree) < 3 and events < 2:
+            continue
+        tested += 1
+        html = await page(site, "locations", place["id"])
+        assert section(html, "events").count('<li class="event-here">') == min(events, 1)
+        activity = f'/{DB}/place_activity?location_id={quote_plus(place["id"])}'
+        if events > 1:
+            assert f'<p class="more">The first 1 of {events:,}: <a href="{activity}">' in section(html, "events")
+            assert len(json_ld(html)["event"]) == 1
+        assert html.count('<li class="place-below">') <= 1
+        markers = re.search(r"const markers = (\[.*?\]);", html).group(1)
+        assert markers.count('"latitude"') <= 2  # the place and the one nearest below it
+        if len(tree) > 2:
+            assert "The map shows the 1 places nearest below this one" in html
+    assert tested

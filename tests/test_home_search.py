@@ -21,6 +21,7 @@ from antitrafficking_site.id_links import Schema
 from conftest import DATA, ROOT, metadata, settings, site_for
 
 DB = "antitrafficking"
+MARK_START, MARK_END = "\ue000", "\ue001"  # what snippet() marks the matched words with
 ORIGIN = "https://events.example.org"
 INTERNAL_TABLES = ["_build", "_build_files", "_columns", "_tables", "source_paragraphs"]
 ENTITY_TABLES = ["events", "participants", "locations", "sources", "topics", "documents", "series"]
@@ -190,7 +191,7 @@ async def test_search_gives_one_ranked_result_per_entity_without_scores(site, bu
     assert len(keys) == len(set(keys)) > 1
     assert len({row["table_name"] for row in rows}) > 1  # across kinds of entity
     assert set(rows[0]) == {"found_in", "table_name", "row_id", "name", "snippet"}  # no bm25 column
-    assert all(row["name"] and "[" in row["snippet"] for row in rows)
+    assert all(row["name"] and MARK_START in row["snippet"] and MARK_END in row["snippet"] for row in rows)
 
 
 async def test_search_results_page_links_each_result_to_a_page_that_answers_with_its_snippet(site, built_db):
@@ -228,9 +229,56 @@ async def test_search_finds_entities_of_every_kind_in_the_fixture(fixture_db, tm
 
 
 def test_snippet_markers_become_marked_parts():
-    assert snippet_parts("…two [shelters] in [Khujand]") == [
-        ("…two ", False), ("shelters", True), (" in ", False), ("Khujand", True)]
+    assert snippet_parts(f"…two {MARK_START}shelters{MARK_END} in {MARK_START}Khujand{MARK_END} [sic]") == [
+        ("…two ", False), ("shelters", True), (" in ", False), ("Khujand", True), (" [sic]", False)]
+    assert snippet_parts("[shelters] in [Khujand]") == [("[shelters] in [Khujand]", False)]  # brackets are text
+    assert snippet_parts(f"a{MARK_END}b{MARK_START}") == [("ab", False)]  # a stray marker is dropped
     assert snippet_parts(None) == []
+
+
+def test_no_searched_text_holds_a_snippet_marker(built_db):
+    """The markers are private-use characters so that no text can be taken for one."""
+    for (fts,) in [tuple(row.values()) for row in query(
+            built_db, "select name from sqlite_master where type = 'table' and name like '%\\_fts' escape '\\'")]:
+        table = fts[:-len("_fts")]
+        columns = [row["name"] for row in query(built_db, f'select name from pragma_table_info("{fts}")')]
+        hits = " or ".join(f'instr("{c}", char(57344)) or instr("{c}", char(57345))' for c in columns)
+        assert query(built_db, f'select count(*) as n from "{table}" where {hits}') == [{"n": 0}], fts
+
+
+@pytest.fixture(scope="module")
+def bracketed_db(built_db, tmp_path_factory):
+    """A copy of the database whose shelter visit's description holds "[sic]" and markup,
+    its full-text index rebuilt."""
+    path = tmp_path_factory.mktemp("bracketed") / f"{DB}.db"
+    path.write_bytes(built_db.read_bytes())
+    visit = shelter_visit(built_db)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("update events set description = description || ' Two [sic] shelters <b>and</b> [more].' "
+                     "where id = ?", (visit["id"],))
+        conn.execute("insert into events_fts(events_fts) values ('rebuild')")
+        conn.commit()
+    finally:
+        conn.close()
+    return path, visit
+
+
+async def test_a_bracket_in_a_text_is_not_taken_for_a_matched_word(bracketed_db):
+    path, visit = bracketed_db
+    site = site_for(path)
+    [row] = [row for row in await search_json(site, "shelters") if row["row_id"] == visit["id"]]
+    assert "[sic]" in row["snippet"] and f"{MARK_START}shelters{MARK_END}" in row["snippet"]  # the JSON's
+    [row] = [row for row in await search_json(site, "shelters sic") if row["row_id"] == visit["id"]]
+    assert f"[{MARK_START}sic{MARK_END}]" in row["snippet"]  # a matched word inside brackets
+    page = await html(site, f"/{DB}/search", q="shelters")
+    [result] = [r for r in re.findall(r'<li class="search-result">(.*?)</li>', page, re.S)
+                if f'/events/{visit["id"]}"' in r]
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', result, re.S).group(1)
+    assert "[sic]" in snippet and "[more]" in snippet and "<mark>sic</mark>" not in snippet
+    assert "<mark>shelters</mark>" in snippet
+    assert "&lt;b&gt;and&lt;/b&gt;" in snippet and "<b>" not in snippet  # the rest escaped
+    assert MARK_START not in page and MARK_END not in page
 
 
 # ---- canned queries ------------------------------------------------------------------
@@ -268,7 +316,7 @@ async def test_a_parameter_with_few_values_is_a_picker(site, built_db):
     assert re.search(r'<input type="text" id="qp\d+" name="row_id" value="iom">', page)
 
 
-async def test_a_value_that_is_not_a_choice_is_shown_as_the_one_the_query_ran_with(site, built_db):
+async def test_a_value_that_is_not_a_choice_is_shown_as_the_one_the_query_ran_with(site):
     """Not "(left empty)" while the results are those of another value."""
     page = await html(site, f"/{DB}/row_evidence", table_name="no<such>table", row_id="iom")
     picker = re.search(r'<select id="qp\d+" name="table_name">(.*?)</select>', page, re.S).group(1)
@@ -374,3 +422,9 @@ async def test_the_cited_url_starts_with_the_configured_site_url_whatever_the_ho
     block = response.text.split('<div class="cite-this"', 1)[1].split("</div>", 1)[0]
     assert f'href="{ORIGIN}/{DB}/events">{ORIGIN}/{DB}/events</a>' in block
     assert "evil.example" not in block
+
+
+async def test_the_first_page_already_cites_the_digest(built_db):
+    """The digest is computed at startup, before the first page (pages are cached)."""
+    site = served_site(built_db)
+    assert database_sha256(built_db) in await cite_block(site, "/")
