@@ -3,9 +3,12 @@
 The title and the licence come from metadata.yml; the version from the
 database's `_build` table (package_version, the data package's version);
 the SHA-256 is that of the database file served, so a reader can check a
-download against the page they cite. The build records no date (`_build`
-holds the package name, version and digest and the tool versions), so the
-block gives none rather than a guess such as the file's modification time.
+download against the page they cite. The date is the release's: that of
+the release manifest (releases/<version>.json, `make release`) whose version
+and database digest are those of the database served. The build itself
+records no date (the same inputs give the same bytes), so a database no
+release describes gets none rather than a guess such as the file's
+modification time.
 
 The page's URL starts with the configured public origin (metadata.yml's
 `plugins: site_origin: site_url`, as the event page's JSON-LD), never with
@@ -26,6 +29,7 @@ import weakref
 
 from datasette import hookimpl
 
+from .changes_page import releases
 from .site_origin import site_url
 
 VERSION_SQL = "select value from _build where key = 'package_version'"
@@ -82,14 +86,22 @@ def extra_template_vars(datasette, database, request):
         db = cited_database(datasette, database)
         build = await build_info(datasette, db) if db else {}
         path = request.full_path if request is not None else "/"
+        sha256 = _digests.get(datasette, {}).get(db.name) if db else None
         return {"cite": {
             "title": datasette.metadata("title"),
             "version": build.get("package_version"),
             "database": db.name if db else None,
-            "sha256": _digests.get(datasette, {}).get(db.name) if db else None,
+            "sha256": sha256,
+            "date": release_date(datasette, build.get("package_version"), sha256),
             "url": site_url(datasette) + path,
             "license": datasette.metadata("license"),
             "license_url": datasette.metadata("license_url"),
         }}
 
     return cite_vars
+
+
+def release_date(datasette, version, sha256):
+    """The date of the release of this version and this very database, or None."""
+    return next((release["date"] for release in releases(datasette)
+                 if release["version"] == version and release["database_sha256"] == sha256), None)

@@ -428,3 +428,23 @@ async def test_the_first_page_already_cites_the_digest(built_db):
     """The digest is computed at startup, before the first page (pages are cached)."""
     site = served_site(built_db)
     assert database_sha256(built_db) in await cite_block(site, "/")
+
+
+def site_with_releases(db, directory):
+    config = metadata()
+    config["plugins"]["changes_page"] = {"releases": str(directory)}
+    return Datasette(immutables=[str(db)], metadata=config, template_dir=str(ROOT / "templates"), settings=settings())
+
+
+async def test_the_cite_block_dates_the_release_of_this_very_database(built_db, tmp_path):
+    """The date is the release manifest's whose version and database digest are those served;
+    a database no release describes gets no date."""
+    import json
+
+    [version] = query(built_db, "select value from _build where key = 'package_version'")
+    manifest = {"version": version["value"], "date": "2031-05-06", "previous_version": None, "tables": {}}
+    for directory, digest in ((tmp_path / "this", database_sha256(built_db)), (tmp_path / "other", "0" * 64)):
+        directory.mkdir()
+        (directory / f"{version['value']}.json").write_text(json.dumps({**manifest, "database_sha256": digest}))
+    assert ", released 2031-05-06 [data set]" in await cite_block(site_with_releases(built_db, tmp_path / "this"), "/")
+    assert "released" not in await cite_block(site_with_releases(built_db, tmp_path / "other"), "/")
