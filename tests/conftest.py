@@ -4,6 +4,7 @@ the fictional fixture dataset of tests/fixtures/data/, checked and built the sam
 import hashlib
 import json
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -89,6 +90,25 @@ def site_for(*databases, mutable=(), **setting_overrides):
         template_dir=str(ROOT / "templates"),
         settings={**settings(), **setting_overrides},
     )
+
+
+def query(path, sql, params=()):
+    """The rows of `sql` on the database at `path`, as dicts (opened and closed for the call)."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def query_values(path, sql, params=()):
+    """The rows of `sql` on the database at `path`, as tuples."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 def sha256(path):

@@ -1,13 +1,14 @@
 """The site in a real browser: Playwright driving Debian's Chromium (no browser download)."""
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from local_server import free_port, running, serve_command
+
+from conftest import query_values as query
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -26,14 +27,6 @@ pytestmark = pytest.mark.browser
 def serve(path):
     port = free_port()
     return running(serve_command(path, port), port)
-
-
-def query(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

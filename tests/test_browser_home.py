@@ -2,9 +2,10 @@
 the home page, a table page, a canned query and search results show their content, do not
 scroll sideways, log no console errors, and are saved to tests/screenshots/."""
 
-import sqlite3
 
 import pytest
+
+from conftest import query_values as query
 
 from test_browser import PHONE, browser, horizontal_overflow, new_page, screenshot, serve  # noqa: F401 (browser: a fixture)
 
@@ -12,14 +13,6 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
-
-
-def query(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,23 +7,13 @@ participant_names, location_names).
 """
 
 import json
-import sqlite3
 
 import pytest
 
-from conftest import site_for
+from conftest import query as rows, site_for
 
 DB = "antitrafficking"
 SERVICES = {"participants": "participant_names", "locations": "location_names"}
-
-def rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
 
 @pytest.fixture(scope="module")
 def reconcile_db(built_db):

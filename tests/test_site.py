@@ -20,7 +20,7 @@ import pytest
 from datasette.utils import tilde_encode
 from markupsafe import escape
 
-from conftest import DATA, metadata, site_for
+from conftest import DATA, metadata, query, site_for
 
 DB = "antitrafficking"
 EVENT = "khujand-anti-trafficking-consultations-2011"
@@ -31,15 +31,6 @@ SCHEMA_ORG_EVENT_STATUSES = {f"https://schema.org/{name}" for name in (
 
 
 # ---- helpers ---------------------------------------------------------------------
-
-def query(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
 
 def content_tables(path):
     """Every table and view users browse (FTS shadow tables excluded)."""
