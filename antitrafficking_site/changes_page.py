@@ -77,6 +77,6 @@ def shown(manifest):
 
 
 def version_key(version):
-    """Numeric parts compared as numbers (2.10.0 is newer than 2.9.0), as scripts/release.py does."""
+    """Numeric parts compared as numbers (2.10.0 is newer than 2.9.0); scripts/release.py orders by it too."""
     parts = str(version).replace("-", ".").replace("+", ".").split(".")
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts]

@@ -11,8 +11,8 @@ tell a changed row from an unchanged one next time, it also keeps each row's
 digest (the first 16 hex digits of the SHA-256 of its values): compact, and
 enough to see any change.
 
-A row's id is its primary key, the parts of a compound key joined by "/" as
-the mentions table writes them (event/participant/role). Tables are the data
+A row's id is its primary key, the parts of a compound key joined as
+the mentions table writes them (pipeline.schema.ROW_ID_SEPARATOR) (event/participant/role). Tables are the data
 package's; derived tables and views follow from them.
 
 The manifest of a version is written once: run again with the same data, it is
@@ -27,10 +27,15 @@ import argparse
 import datetime
 import hashlib
 import json
-import re
 import sqlite3
 import sys
 from pathlib import Path
+
+# The project is installed (make's venv): the site reads these manifests with the
+# same version order, and cites the database with the same digest.
+from antitrafficking_site.changes_page import version_key
+from antitrafficking_site.cite_block import file_sha256
+from pipeline.schema import ROW_ID_SEPARATOR, load_package
 
 DIGEST_LENGTH = 16  # hex digits: 64 bits, no accidental collision among a dataset's rows
 
@@ -39,22 +44,10 @@ class ReleaseError(Exception):
     """What stops a release: the message says what to do."""
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def package_tables(data):
     """(version, [(table, primary key columns)]) from the data package."""
-    package = json.loads((Path(data) / "datapackage.json").read_text())
-    tables = []
-    for resource in package["resources"]:
-        key = resource["schema"]["primaryKey"]
-        tables.append((resource["name"], [key] if isinstance(key, str) else list(key)))
-    return package["version"], tables
+    package = load_package(Path(data))
+    return package.version, [(table.name, list(table.primary_key)) for table in package.tables]
 
 
 def quoted(name):
@@ -68,16 +61,11 @@ def row_digests(conn, table, key):
     positions = [columns.index(column) for column in key]
     digests = {}
     for row in cursor:
-        row_id = "/".join(str(row[i]) for i in positions)
+        row_id = ROW_ID_SEPARATOR.join(str(row[i]) for i in positions)
         # Column names in the digest too: a value moved to another column is a change.
         content = json.dumps(dict(zip(columns, row)), sort_keys=True, ensure_ascii=False, default=repr)
         digests[row_id] = hashlib.sha256(content.encode()).hexdigest()[:DIGEST_LENGTH]
     return digests
-
-
-def version_key(version):
-    """Order versions numerically part by part (2.10.0 after 2.9.0)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-+]", version)]
 
 
 def manifests(releases):
